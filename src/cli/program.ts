@@ -1,0 +1,56 @@
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { isVoxelpipeError } from '../util/errors.js';
+import { inspectCommand } from './commands/inspect.js';
+
+/** Output streams, injectable so commands are testable in-process. */
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIO: CliIO = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+function version(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('voxelpipe')
+    .description('Feed medical images to neural networks: read, transform, cache and batch volumes (Clara Train 3.x compatible).')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  program.addCommand(inspectCommand(io));
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code. A `VoxelpipeError` is printed as
+ * its one-line message (with the stack only under VOXELPIPE_DEBUG=1).
+ */
+export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    const debug = process.env.VOXELPIPE_DEBUG === '1';
+    if (isVoxelpipeError(e)) {
+      io.err(`voxelpipe: ${e.message}\n`);
+      if (debug && e.stack) io.err(`${e.stack}\n`);
+      return 1;
+    }
+    // An unexpected failure is a bug in voxelpipe: say so, with the stack.
+    io.err(`voxelpipe: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (debug || !(e instanceof Error)) io.err(`${(e as Error)?.stack ?? ''}\n`);
+    else io.err('(set VOXELPIPE_DEBUG=1 for the stack trace, and please report it)\n');
+    return 2;
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * voxelpipe: medical-image input pipelines for neural-network training.
+ * The public API, layer by layer (see DESIGN.md).
+ */
+export * from './util/index.js';
+export * from './volume/index.js';
+export * from './io/index.js';

@@ -1,0 +1,27 @@
+/** Options shared by every reader. */
+export interface ReadOptions {
+  /**
+   * `'apply'` (default): voxel values with the header's scl_slope/scl_inter
+   * applied, as nibabel's `get_fdata()` (float32, or float64 for 32/64-bit
+   * integer and float64 files). `'defer'`: the stored values, with
+   * `meta.sclSlope`/`meta.sclInter` and `meta.scalingDeferred` set, so a later
+   * transform can fold the scaling into its own arithmetic.
+   */
+  scaling?: 'apply' | 'defer';
+  /**
+   * Most bytes of voxel data a file may declare before it is refused, checked
+   * before anything is allocated. Default: `VOXELPIPE_MAX_BYTES` or 4 GiB.
+   */
+  maxBytes?: number;
+}
+
+const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+
+export function defaultMaxBytes(): number {
+  const env = process.env.VOXELPIPE_MAX_BYTES;
+  if (env !== undefined) {
+    const n = Number(env);
+    if (Number.isFinite(n) && n > 0) return n;
+  }
+  return DEFAULT_MAX_BYTES;
+}

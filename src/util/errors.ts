@@ -1,0 +1,92 @@
+/**
+ * The one error type of voxelpipe.
+ *
+ * Every failure a user can cause (a bad file, a bad config, a bad argument)
+ * becomes a `VoxelpipeError` with a stable `code` and a one-line message that
+ * names the file or JSON path at fault and what was expected. Callers branch
+ * on `code`, never on message text; the CLI prints `message` alone.
+ */
+
+/** Stable error codes. New codes may be added; existing ones never change meaning. */
+export const ErrorCodes = [
+  'ERR_FILE_NOT_FOUND',
+  'ERR_FILE_READ',
+  'ERR_FILE_WRITE',
+  'ERR_EMPTY_FILE',
+  'ERR_TRUNCATED',
+  'ERR_CORRUPT_GZIP',
+  'ERR_UNKNOWN_FORMAT',
+  'ERR_BAD_HEADER',
+  'ERR_UNSUPPORTED_DATATYPE',
+  'ERR_TOO_LARGE',
+  'ERR_INVALID_VOLUME',
+  'ERR_INVALID_ARGUMENT',
+  'ERR_CONFIG',
+] as const;
+
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export interface VoxelpipeErrorOptions {
+  /** The underlying error, kept for `VOXELPIPE_DEBUG=1` stack traces. */
+  cause?: unknown;
+  /** Structured context (file, path, shapes...) for programs; not part of the message. */
+  context?: Record<string, unknown>;
+}
+
+export class VoxelpipeError extends Error {
+  readonly code: ErrorCode;
+  declare readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: VoxelpipeErrorOptions = {}) {
+    // One line, always: a multi-line message would break the CLI contract.
+    super(message.replace(/\s*\n\s*/g, ' '), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'VoxelpipeError';
+    this.code = code;
+    // Non-enumerable so that logging the error does not dump large context objects.
+    Object.defineProperty(this, 'context', { value: Object.freeze({ ...options.context }), enumerable: false });
+  }
+}
+
+export function isVoxelpipeError(e: unknown): e is VoxelpipeError {
+  return e instanceof VoxelpipeError;
+}
+
+/** An error about a file: the message always starts with the file's path. */
+export function fileError(code: ErrorCode, file: string, what: string, cause?: unknown): VoxelpipeError {
+  return new VoxelpipeError(code, `${file}: ${what}`, { cause, context: { file } });
+}
+
+/** Turns a Node fs error on `file` into a VoxelpipeError naming the file. */
+export function fromFsError(e: unknown, file: string, doing: 'read' | 'write'): VoxelpipeError {
+  if (e instanceof VoxelpipeError) return e;
+  const errno = e as NodeJS.ErrnoException;
+  switch (errno?.code) {
+    case 'ENOENT':
+      return fileError(doing === 'read' ? 'ERR_FILE_NOT_FOUND' : 'ERR_FILE_WRITE', file, 'no such file or directory', e);
+    case 'EISDIR':
+      return fileError(doing === 'read' ? 'ERR_FILE_READ' : 'ERR_FILE_WRITE', file, 'is a directory, expected a file', e);
+    case 'EACCES':
+    case 'EPERM':
+      return fileError(doing === 'read' ? 'ERR_FILE_READ' : 'ERR_FILE_WRITE', file, 'permission denied', e);
+    default:
+      return fileError(
+        doing === 'read' ? 'ERR_FILE_READ' : 'ERR_FILE_WRITE',
+        file,
+        `cannot ${doing}: ${errno?.message ?? String(e)}`,
+        e,
+      );
+  }
+}
+
+/** Bytes as a short human string, for messages ("52.4 MB"). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}

@@ -1,0 +1,2 @@
+export * from './errors.js';
+export { writeFileAtomic } from './atomic-write.js';
