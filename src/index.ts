@@ -5,3 +5,4 @@
 export * from './util/index.js';
 export * from './volume/index.js';
 export * from './io/index.js';
+export * from './transforms/index.js';

@@ -1,0 +1,80 @@
+import { VoxelpipeError } from '../util/errors.js';
+import { formatZodIssues, jsonPath } from '../util/schema-errors.js';
+import { didYouMean } from '../util/suggest.js';
+import type { Transform, TransformDefinition } from './types.js';
+
+/** A `{ "name", "args" }` entry of a Clara chain, after the config layer resolved `ref` and `disabled`. */
+export interface TransformEntry {
+  /** "Name" or "Name#alias". */
+  name: string;
+  args?: Record<string, unknown>;
+}
+
+/**
+ * The strict name -> definition table. A duplicate name throws; an unknown
+ * name lists the closest known ones. There is no module scanning and nothing
+ * global: `createDefaultRegistry()` (catalogue.ts) returns a new one.
+ */
+export class TransformRegistry {
+  private readonly defs = new Map<string, TransformDefinition>();
+
+  register(def: TransformDefinition): this {
+    if (this.defs.has(def.name)) throw new Error(`transform "${def.name}" is registered twice`);
+    this.defs.set(def.name, def);
+    return this;
+  }
+
+  has(name: string): boolean {
+    return this.defs.has(name);
+  }
+
+  names(): string[] {
+    return [...this.defs.keys()].sort();
+  }
+
+  definitions(): TransformDefinition[] {
+    return [...this.defs.values()];
+  }
+
+  /** The definition for `name`, or ERR_CONFIG naming `path` with suggestions. */
+  get(name: string, path = 'transform'): TransformDefinition {
+    const def = this.defs.get(name);
+    if (!def)
+      throw new VoxelpipeError('ERR_CONFIG', `${path}: unknown transform "${name}"${didYouMean(name, this.defs.keys())}`, {
+        context: { path, name },
+      });
+    return def;
+  }
+
+  /**
+   * Builds a transform from a config entry, checking its args against the
+   * schema. `path` is the entry's JSON path (e.g. `train.pre_transforms[3]`);
+   * every problem is reported in one line naming it.
+   */
+  create(entry: TransformEntry, path = 'transform'): Transform {
+    const [name, alias] = entry.name.split('#', 2);
+    const def = this.get(name, jsonPath(path, 'name'));
+    const parsed = def.args.safeParse(entry.args ?? {}, { reportInput: true });
+    if (!parsed.success) {
+      const shape = (def.args as { shape?: Record<string, unknown> }).shape;
+      const lines = formatZodIssues(parsed.error.issues, jsonPath(path, 'args'), shape ? Object.keys(shape) : []);
+      throw new VoxelpipeError('ERR_CONFIG', `${name}: ${lines.join('; ')}`, { context: { path, name } });
+    }
+    const args = parsed.data as Record<string, unknown>;
+    let impl;
+    try {
+      impl = def.create(args as never);
+    } catch (e) {
+      if (e instanceof VoxelpipeError) throw new VoxelpipeError(e.code, `${name} at ${path}: ${e.message}`, { cause: e });
+      throw e;
+    }
+    return Object.freeze({
+      name,
+      ...(alias ? { alias } : {}),
+      args: Object.freeze(args),
+      isRandom: impl.isRandom ?? def.isRandom,
+      fields: impl.fields,
+      apply: impl.apply,
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import type { z } from 'zod';
+import type { Rng } from '../util/rng.js';
+import type { Sample } from './image.js';
+
+/**
+ * What a transform's `apply` receives besides the sample. All randomness
+ * comes from `rng`; nothing else is random and nothing is global.
+ */
+export interface TransformContext {
+  /** The stream keyed by (seed, epoch, sample index, position of this transform in the chain). */
+  rng: Rng;
+  /** Records the random draws of this application (provenance: "flip axis 1", "crop at [..]"). */
+  record(draws: Record<string, unknown>): void;
+  /** Folder that relative paths in args (e.g. SaveAsNifti's out_dir) resolve against. */
+  root?: string;
+}
+
+/** A constructed transform, ready to run. */
+export interface Transform {
+  /** Clara name, e.g. "ScaleIntensityRange". */
+  readonly name: string;
+  /** The alias of `name#alias` entries, if any. */
+  readonly alias?: string;
+  /** Parsed args with defaults filled in (what provenance and cache keys use). */
+  readonly args: Readonly<Record<string, unknown>>;
+  /** True when output depends on `ctx.rng`; the cacheable prefix ends at the first random transform. */
+  readonly isRandom: boolean;
+  /** Fields the transform reads or writes. */
+  readonly fields: readonly string[];
+  /** Returns the transformed sample (a new record; input images are never modified in place). */
+  apply(sample: Sample, ctx: TransformContext): Sample;
+}
+
+/** The part of a transform its definition builds from parsed args. */
+export interface TransformImpl {
+  fields: readonly string[];
+  /** Overrides the definition's `isRandom` when randomness depends on args (e.g. probability 0). */
+  isRandom?: boolean;
+  apply(sample: Sample, ctx: TransformContext): Sample;
+}
+
+/** A catalogue entry: one per file, registered by name. */
+export interface TransformDefinition<S extends z.ZodType = z.ZodType> {
+  /** Clara 3.x name. */
+  readonly name: string;
+  /** Folder under src/transforms it lives in (load, layout, spatial, intensity, crop, ...). */
+  readonly family: string;
+  /** One line for the README table. */
+  readonly summary: string;
+  /** Closest MONAI equivalent, for the README table. */
+  readonly monai?: string;
+  /** Args schema: defaults, types and ranges live here (a strict object: unknown keys are errors). */
+  readonly args: S;
+  /** Whether the transform draws from the rng (per-instance override via `TransformImpl.isRandom`). */
+  readonly isRandom: boolean;
+  /** Example args, used by docs and the transform benchmark. */
+  readonly example?: Record<string, unknown>;
+  create(args: z.output<S>): TransformImpl;
+}
+
+/** Helper that keeps the args type of a definition inferred from its schema. */
+export function defineTransform<S extends z.ZodType>(def: TransformDefinition<S>): TransformDefinition<S> {
+  return def;
+}
