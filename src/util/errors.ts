@@ -22,6 +22,11 @@ export const ErrorCodes = [
   'ERR_INVALID_VOLUME',
   'ERR_INVALID_ARGUMENT',
   'ERR_CONFIG',
+  'ERR_TRANSFORM_FAILED',
+  'ERR_SHAPE_MISMATCH',
+  'ERR_WORKER_DIED',
+  'ERR_TIMEOUT',
+  'ERR_ABORTED',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
