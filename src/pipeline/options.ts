@@ -1,0 +1,66 @@
+import type { ArrayDType } from '../volume/dtype.js';
+import type { DataFormat } from './batch.js';
+
+/** A transform entry as the engine receives it: already resolved by the config layer. */
+export interface ChainEntry {
+  /** "Name" or "Name#alias" (or, with `path`, the export name). */
+  name: string;
+  args?: Record<string, unknown>;
+  /** Custom (BYOC) transform module, absolute path with optional "#Export". */
+  path?: string;
+  /** JSON path of the entry in its config, for error messages. */
+  jsonPath?: string;
+}
+
+/** One datalist item: field -> file path(s) or value (class label, weight, ...). */
+export type Item = Record<string, unknown>;
+
+/**
+ * Classification label encoding (Clara's output_label_format):
+ * - `{ kind: 'index' }`: the class index as a float, batch shape [B];
+ * - `{ kind: 'onehot', classes: K }`: index -> one-hot, shape [B, K];
+ * - `{ kind: 'multilabel', classes: K }`: a 0/1 vector of K, shape [B, K].
+ */
+export type LabelEncoding = { kind: 'index' } | { kind: 'onehot'; classes: number } | { kind: 'multilabel'; classes: number };
+
+/** Everything the engine needs, fully resolved (no placeholders, absolute paths). */
+export interface PipelineOptions {
+  items: Item[];
+  transforms: ChainEntry[];
+  batchTransforms?: ChainEntry[];
+  /** Folder custom transform modules and relative args resolve against (the MMAR root). */
+  root?: string;
+  task?: 'segmentation' | 'classification';
+  /** output_crop_size: the spatial shape every sample must have; -1 = any. */
+  cropSize?: number[];
+  dataFormat?: DataFormat;
+  /** Channels the image (and label, for segmentation) must have; undefined = any. */
+  imageChannels?: number;
+  labelChannels?: number;
+  imageDtype?: ArrayDType;
+  labelDtype?: ArrayDType;
+  /** Classification: how `label` values are encoded. */
+  labelEncoding?: LabelEncoding;
+  /** Fields emitted in batches (default: image and label). */
+  fields?: string[];
+  /** Field holding class labels (classification). */
+  labelField?: string;
+  /** Samples per batch (output_batch_size). */
+  batchSize?: number;
+  /** A batching crop already made the batch: each sample's crops are one batch. */
+  batchedByTransforms?: boolean;
+  /** Worker threads; 0 runs the chain on the calling thread. */
+  workers?: number;
+  /** Ready batches buffered ahead of the consumer. */
+  prefetch?: number;
+  seed?: number;
+  shuffle?: boolean;
+  repeat?: boolean;
+  duplicateCount?: number;
+  /** Skip samples whose chain fails (counted and warned) instead of failing the epoch. */
+  skipBadSamples?: boolean;
+  /** A sample taking longer than this kills its worker and is retried once (0: no limit). */
+  sampleTimeoutMs?: number;
+  /** Module exporting `definitions: TransformDefinition[]` to add to the registry (plugins, tests). */
+  extraTransforms?: string;
+}

@@ -1,0 +1,180 @@
+import { pathToFileURL } from 'node:url';
+import { VoxelpipeError } from '../util/errors.js';
+import { rngFor } from '../util/rng.js';
+import { ARRAY_CTORS, type ArrayDType } from '../volume/dtype.js';
+import { createDefaultRegistry } from '../transforms/catalogue.js';
+import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, type Sample } from '../transforms/image.js';
+import type { Transform, TransformDefinition } from '../transforms/types.js';
+import type { DataFormat } from './batch.js';
+import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
+import type { ChainEntry, Item, LabelEncoding } from './options.js';
+
+/**
+ * Turns one datalist item into the rows it contributes to a batch: runs the
+ * chain with the (seed, epoch, position, transform index) keys, checks the
+ * result against the declared output, and lays every field out for the
+ * network. The same code runs in worker threads and, with `workers: 0`, on
+ * the calling thread, so both give the same bytes.
+ */
+
+/** The serialisable part of the options a worker needs. */
+export interface ProcessorConfig {
+  transforms: ChainEntry[];
+  root?: string;
+  seed: number;
+  fields: string[];
+  labelField: string;
+  task: 'segmentation' | 'classification';
+  cropSize?: number[];
+  dataFormat: DataFormat;
+  imageChannels?: number;
+  labelChannels?: number;
+  imageDtype: ArrayDType;
+  labelDtype: ArrayDType;
+  labelEncoding?: LabelEncoding;
+  extraTransforms?: string;
+}
+
+export interface SampleTask {
+  epoch: number;
+  position: number;
+  itemIndex: number;
+  item: Item;
+}
+
+export interface FieldRows {
+  buffer: ArrayBuffer;
+  dtype: ArrayDType;
+  /** Shape of one row (without the batch axis). */
+  rowShape: number[];
+  /** Rows this sample contributes (its crop count; 1 when not batched). */
+  rows: number;
+  /** The sample carried a crop-batch axis. */
+  batched: boolean;
+}
+
+export interface SampleResult {
+  position: number;
+  itemIndex: number;
+  fields: Record<string, FieldRows>;
+  /** Nanoseconds spent in each transform of the chain. */
+  timings: number[];
+}
+
+export type Processor = (task: SampleTask) => { result: SampleResult; transferList: ArrayBuffer[] };
+
+/** Builds the chain once (custom modules are loaded asynchronously) and returns the per-sample function. */
+export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> {
+  const registry = createDefaultRegistry();
+  if (cfg.extraTransforms) {
+    const mod = (await import(pathToFileURL(cfg.extraTransforms).href)) as { definitions?: TransformDefinition[] };
+    for (const def of mod.definitions ?? []) registry.register(def);
+  }
+  const chain: Transform[] = cfg.transforms.map((e, i) => registry.create(e, e.jsonPath ?? `pre_transforms[${i}]`));
+  return (task) => {
+    const timings = new Array<number>(chain.length).fill(0);
+    let sample: Sample = { ...task.item };
+    for (let i = 0; i < chain.length; i++) {
+      const t = chain[i];
+      const rng = rngFor(cfg.seed, task.epoch, task.position, i);
+      const t0 = process.hrtime.bigint();
+      try {
+        sample = t.apply(sample, { rng, record: () => {}, root: cfg.root });
+      } catch (e) {
+        throw transformFailure(e, t, i, sample, task.item);
+      }
+      timings[i] = Number(process.hrtime.bigint() - t0);
+    }
+    const fields: Record<string, FieldRows> = {};
+    const transferList: ArrayBuffer[] = [];
+    for (const name of cfg.fields) {
+      const rows = layoutField(cfg, name, sample[name], task.item);
+      fields[name] = rows;
+      transferList.push(rows.buffer);
+    }
+    return { result: { position: task.position, itemIndex: task.itemIndex, fields, timings }, transferList };
+  };
+}
+
+/** The item's image file(s), for messages. */
+export function itemSource(item: Item): string {
+  const img = item.image;
+  if (typeof img === 'string') return img;
+  if (Array.isArray(img)) return img.join(', ');
+  return JSON.stringify(item).slice(0, 80);
+}
+
+function transformFailure(e: unknown, t: Transform, index: number, sample: Sample, item: Item): VoxelpipeError {
+  const shapes = Object.entries(sample)
+    .filter(([, v]) => isChainImage(v))
+    .map(([k, v]) => `${k} [${(v as ChainImage).shape}] ${(v as ChainImage).data.constructor.name.replace('Array', '').toLowerCase()}`)
+    .join(', ');
+  const what = e instanceof Error ? e.message : String(e);
+  return new VoxelpipeError(
+    e instanceof VoxelpipeError ? e.code : 'ERR_TRANSFORM_FAILED',
+    `${itemSource(item)}: transform ${index} (${t.alias ? `${t.name}#${t.alias}` : t.name}) failed: ${what}${shapes ? ` [inputs: ${shapes}]` : ''}`,
+    { cause: e, context: { transform: t.name, index } },
+  );
+}
+
+function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: Item): FieldRows {
+  const isLabel = name === cfg.labelField;
+  if (isChainImage(value)) return layoutImage(cfg, name, value, item, isLabel);
+  if (value === undefined)
+    throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: the chain produced no field "${name}" (fields: ${Object.keys(item).join(', ')})`);
+  if (isLabel && cfg.task === 'classification') return encodeClassLabel(cfg, value, item);
+  // Plain numbers (weights, extra inputs) become one float per row.
+  const values = typeof value === 'number' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'number') ? (value as number[]) : undefined;
+  if (!values)
+    throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: field "${name}" holds ${typeof value}, expected an image or numbers`);
+  const out = new Float32Array(values);
+  return { buffer: out.buffer, dtype: 'float32', rowShape: typeof value === 'number' ? [] : [values.length], rows: 1, batched: false };
+}
+
+function layoutImage(cfg: ProcessorConfig, name: string, img: ChainImage, item: Item, isLabel: boolean): FieldRows {
+  const spatial = spatialShape(img);
+  const crop = cfg.cropSize;
+  if (crop && (crop.length !== spatial.length || crop.some((c, d) => c !== -1 && c !== spatial[d])))
+    throw new VoxelpipeError(
+      'ERR_SHAPE_MISMATCH',
+      `${itemSource(item)}: field "${name}" has spatial shape [${spatial}] after the chain, output_crop_size is [${crop}]`,
+    );
+  const wantChannels = isLabel ? cfg.labelChannels : name === 'image' ? cfg.imageChannels : undefined;
+  if (wantChannels !== undefined && channelCount(img) !== wantChannels)
+    throw new VoxelpipeError(
+      'ERR_SHAPE_MISMATCH',
+      `${itemSource(item)}: field "${name}" has ${channelCount(img)} channels, output_${isLabel ? 'label' : 'image'}_channels is ${wantChannels}`,
+    );
+  const dtype = isLabel ? cfg.labelDtype : cfg.imageDtype;
+  const shape = networkShape(img, cfg.dataFormat);
+  const rows = batchCount(img);
+  const out = allocOutput(dtype, img.data.length);
+  writeNetworkLayout(img, cfg.dataFormat, out, 0);
+  return { buffer: out.buffer as ArrayBuffer, dtype, rowShape: img.batched ? shape.slice(1) : shape, rows, batched: img.batched };
+}
+
+function encodeClassLabel(cfg: ProcessorConfig, value: unknown, item: Item): FieldRows {
+  const enc = cfg.labelEncoding ?? { kind: 'index' };
+  const bad = (what: string) => new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: label ${JSON.stringify(value)} ${what}`);
+  const Ctor = ARRAY_CTORS[cfg.labelDtype];
+  if (enc.kind === 'index') {
+    const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw bad('is not a class index');
+    const out = new Ctor(1);
+    out[0] = v;
+    return { buffer: out.buffer as ArrayBuffer, dtype: cfg.labelDtype, rowShape: [], rows: 1, batched: false };
+  }
+  const out = new Ctor(enc.classes);
+  if (enc.kind === 'onehot') {
+    const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
+    if (Array.isArray(value) && value.length === enc.classes) {
+      for (let k = 0; k < enc.classes; k++) out[k] = Number(value[k]);
+    } else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < enc.classes) out[v] = 1;
+    else throw bad(`is not a class index in 0..${enc.classes - 1} or a vector of ${enc.classes}`);
+  } else {
+    if (!Array.isArray(value) || value.length !== enc.classes || value.some((x) => typeof x !== 'number'))
+      throw bad(`is not a vector of ${enc.classes} numbers (multi-label)`);
+    for (let k = 0; k < enc.classes; k++) out[k] = value[k] as number;
+  }
+  return { buffer: out.buffer as ArrayBuffer, dtype: cfg.labelDtype, rowShape: [enc.classes], rows: 1, batched: false };
+}
