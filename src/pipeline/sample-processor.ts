@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { VoxelpipeError } from '../util/errors.js';
 import { rngFor } from '../util/rng.js';
-import { ARRAY_CTORS, type ArrayDType } from '../volume/dtype.js';
+import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, type Sample } from '../transforms/image.js';
 import type { Transform, TransformDefinition } from '../transforms/types.js';
@@ -42,6 +42,12 @@ export interface SampleTask {
   item: Item;
 }
 
+/** What the pipeline asks a worker to do. */
+export type WorkerTask =
+  | ({ kind: 'sample' } & SampleTask)
+  | ({ kind: 'tail'; cached: Sample } & SampleTask)
+  | { kind: 'prefix'; item: Item };
+
 export interface FieldRows {
   buffer: ArrayBuffer;
   dtype: ArrayDType;
@@ -61,9 +67,28 @@ export interface SampleResult {
   timings: number[];
 }
 
-export type Processor = (task: SampleTask) => { result: SampleResult; transferList: ArrayBuffer[] };
+export interface ProcessorOutput {
+  result: SampleResult;
+  transferList: ArrayBuffer[];
+}
 
-/** Builds the chain once (custom modules are loaded asynchronously) and returns the per-sample function. */
+/** The chain of one pipeline, ready to run on items. */
+export interface Processor {
+  /** Transforms before the first random one: the deterministic, cacheable prefix. */
+  readonly prefixLength: number;
+  readonly names: readonly string[];
+  /** Runs the whole chain on an item and lays the result out for the network. */
+  sample(task: SampleTask): ProcessorOutput;
+  /**
+   * Runs only the deterministic prefix. With `shared`, voxel arrays are moved
+   * into SharedArrayBuffers so every worker can read the cached item without a copy.
+   */
+  prefix(item: Item, shared: boolean): Sample;
+  /** Runs the chain from the prefix on, with the same keys as `sample` would use. */
+  tail(task: SampleTask, cached: Sample): ProcessorOutput;
+}
+
+/** Builds the chain once (custom modules are loaded asynchronously). */
 export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> {
   const registry = createDefaultRegistry();
   if (cfg.extraTransforms) {
@@ -71,20 +96,26 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     for (const def of mod.definitions ?? []) registry.register(def);
   }
   const chain: Transform[] = cfg.transforms.map((e, i) => registry.create(e, e.jsonPath ?? `pre_transforms[${i}]`));
-  return (task) => {
-    const timings = new Array<number>(chain.length).fill(0);
-    let sample: Sample = { ...task.item };
-    for (let i = 0; i < chain.length; i++) {
+  const firstRandom = chain.findIndex((t) => t.isRandom);
+  const prefixLength = firstRandom < 0 ? chain.length : firstRandom;
+
+  /** Transforms [from, to) on `sample`; transform i always draws from the (seed, epoch, position, i) stream. */
+  const run = (sample: Sample, item: Item, epoch: number, position: number, from: number, to: number, timings: number[]) => {
+    for (let i = from; i < to; i++) {
       const t = chain[i];
-      const rng = rngFor(cfg.seed, task.epoch, task.position, i);
+      const rng = rngFor(cfg.seed, epoch, position, i);
       const t0 = process.hrtime.bigint();
       try {
         sample = t.apply(sample, { rng, record: () => {}, root: cfg.root });
       } catch (e) {
-        throw transformFailure(e, t, i, sample, task.item);
+        throw transformFailure(e, t, i, sample, item);
       }
       timings[i] = Number(process.hrtime.bigint() - t0);
     }
+    return sample;
+  };
+
+  const finish = (sample: Sample, task: SampleTask, timings: number[]): ProcessorOutput => {
     const fields: Record<string, FieldRows> = {};
     const transferList: ArrayBuffer[] = [];
     for (const name of cfg.fields) {
@@ -94,6 +125,39 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     }
     return { result: { position: task.position, itemIndex: task.itemIndex, fields, timings }, transferList };
   };
+
+  return {
+    prefixLength,
+    names: chain.map((t) => (t.alias ? `${t.name}#${t.alias}` : t.name)),
+    sample(task) {
+      const timings = new Array<number>(chain.length).fill(0);
+      const out = run({ ...task.item }, task.item, task.epoch, task.position, 0, chain.length, timings);
+      return finish(out, task, timings);
+    },
+    prefix(item, shared) {
+      // The prefix is deterministic: its keys are never used, any epoch/position will do.
+      const out = run({ ...item }, item, 0, 0, 0, prefixLength, new Array<number>(chain.length).fill(0));
+      return shared ? toShared(out) : out;
+    },
+    tail(task, cached) {
+      const timings = new Array<number>(chain.length).fill(0);
+      const out = run({ ...cached }, task.item, task.epoch, task.position, prefixLength, chain.length, timings);
+      return finish(out, task, timings);
+    },
+  };
+}
+
+/** A copy of `s` whose voxel arrays live in SharedArrayBuffers (other values are kept). */
+export function toShared(s: Sample): Sample {
+  const out: Sample = { ...s };
+  for (const [k, v] of Object.entries(s)) {
+    if (!isChainImage(v) || v.data.buffer instanceof SharedArrayBuffer) continue;
+    const Ctor = v.data.constructor as new (b: SharedArrayBuffer, o: number, n: number) => VoxelArray;
+    const data = new Ctor(new SharedArrayBuffer(v.data.byteLength), 0, v.data.length);
+    data.set(v.data as never);
+    out[k] = { ...v, data };
+  }
+  return out;
 }
 
 /** The item's image file(s), for messages. */

@@ -1,9 +1,21 @@
-// Worker-thread entry of the pipeline: builds the chain once, then serves samples.
+// Worker-thread entry of the pipeline: builds the chain once, then serves tasks.
 import { workerData } from 'node:worker_threads';
 import { serveTasks } from './pool-worker.js';
-import { createProcessor, type ProcessorConfig, type SampleTask } from './sample-processor.js';
+import { createProcessor, type ProcessorConfig, type WorkerTask } from './sample-processor.js';
 
 const processor = createProcessor(workerData as ProcessorConfig);
-// Don't crash the thread on a bad chain: report it with the first task.
+// Don't crash the thread on a bad chain: the error is reported with the first task.
 processor.catch(() => {});
-serveTasks(async (payload) => (await processor)(payload as SampleTask));
+serveTasks(async (payload) => {
+  const p = await processor;
+  const task = payload as WorkerTask;
+  switch (task.kind) {
+    case 'sample':
+      return p.sample(task);
+    case 'tail':
+      return p.tail(task, task.cached);
+    case 'prefix':
+      // SharedArrayBuffer-backed arrays are shared, not copied, on the way back.
+      return { result: p.prefix(task.item, true) };
+  }
+});
