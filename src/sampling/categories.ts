@@ -38,6 +38,11 @@ function listCategories(keys: readonly string[]): string {
   return keys.length > 8 ? `${shown}, ... (${keys.length} in all)` : shown;
 }
 
+/** A value for messages; unlike JSON, NaN and Infinity show as themselves. */
+export function show(v: unknown): string {
+  return typeof v === 'number' ? String(v) : showValue(v);
+}
+
 /** How messages name a datalist item. */
 export function itemLabel(items: readonly SamplingItem[], i: number): string {
   const name = items[i]?.name;
@@ -49,7 +54,7 @@ function categoryKey(items: readonly SamplingItem[], i: number, why: string): st
   const c = items[i].category;
   if (c === undefined || c === null) throw new VoxelpipeError('ERR_CONFIG', `${itemLabel(items, i)}: has no category; ${why} needs one on every item`);
   if (typeof c === 'number' ? !Number.isFinite(c) : typeof c !== 'string' || c === '')
-    throw new VoxelpipeError('ERR_CONFIG', `${itemLabel(items, i)}: category ${showValue(c)} is not a name or a number; ${why} needs one on every item`);
+    throw new VoxelpipeError('ERR_CONFIG', `${itemLabel(items, i)}: category ${show(c)} is not a name or a number; ${why} needs one on every item`);
   return String(c);
 }
 
@@ -87,12 +92,15 @@ export function perCategoryValues(
     if (!ok)
       throw new VoxelpipeError(
         'ERR_CONFIG',
-        `${at(seg)}: expected ${kind === 'count' ? 'a whole number >= 0' : 'a finite number >= 0'}, got ${showValue(v)}`,
+        `${at(seg)}: expected ${kind === 'count' ? 'a whole number >= 0' : 'a finite number >= 0'}, got ${show(v)}`,
       );
     return v as number;
   };
   if (!Array.isArray(spec) && (spec === null || typeof spec !== 'object'))
-    throw new VoxelpipeError('ERR_CONFIG', `${at()}: expected a list (entry i for category i) or an object keyed by category, got ${showValue(spec)}`);
+    throw new VoxelpipeError('ERR_CONFIG', `${at()}: expected a list (entry i for category i) or an object keyed by category, got ${show(spec)}`);
+  // A list indexes categories 0, 1, 2, ...: say so when the datalist's categories are names.
+  const listHint =
+    Array.isArray(spec) && groups.keys.some((k) => !INDEX_KEY.test(k)) ? '; a list gives categories 0, 1, 2, ...: use an object keyed by category name' : '';
   const entries: [string | number, string, unknown][] = Array.isArray(spec)
     ? spec.map((v, i) => [i, String(i), v])
     : Object.entries(spec).map(([k, v]) => [k, k, v]);
@@ -103,16 +111,15 @@ export function perCategoryValues(
     else if (v !== 0)
       throw new VoxelpipeError(
         'ERR_CONFIG',
-        `${at(seg)}: no item has category ${showCategory(key)}${Array.isArray(spec) ? '' : didYouMean(key, groups.keys)}; categories: ${listCategories(groups.keys)}`,
+        `${at(seg)}: no item has category ${showCategory(key)}${Array.isArray(spec) ? '' : didYouMean(key, groups.keys)}; categories: ${listCategories(groups.keys)}${listHint}`,
       );
   }
   for (let k = 0; k < values.length; k++) {
     if (!Number.isNaN(values[k])) continue;
-    const key = groups.keys[k];
-    const hint = Array.isArray(spec) && !INDEX_KEY.test(key) ? '; a list gives categories 0, 1, 2, ...: use an object keyed by category name' : '';
+    const m = groups.members[k].length;
     throw new VoxelpipeError(
       'ERR_CONFIG',
-      `${at()}: no ${kind} for category ${showCategory(key)} (${groups.members[k].length} items)${hint}`,
+      `${at()}: no ${kind} for category ${showCategory(groups.keys[k])} (${m} item${m === 1 ? '' : 's'})${listHint}`,
     );
   }
   return values;

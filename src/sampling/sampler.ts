@@ -17,9 +17,9 @@
  */
 import { VoxelpipeError } from '../util/errors.js';
 import { rngFor } from '../util/rng.js';
-import { jsonPath, showValue } from '../util/schema-errors.js';
+import { jsonPath } from '../util/schema-errors.js';
 import { didYouMean } from '../util/suggest.js';
-import { groupByCategory, itemLabel, perCategoryValues, type CategoryGroups } from './categories.js';
+import { groupByCategory, itemLabel, perCategoryValues, show, type CategoryGroups } from './categories.js';
 import { WeightedTable, pickEvenly, shuffleInPlace } from './draw.js';
 import { shard, shardLength } from './shard.js';
 import {
@@ -57,16 +57,16 @@ function optionError(path: string, option: keyof SamplingOptions, what: string):
 
 function wholeNumber(options: SamplingOptions, key: keyof SamplingOptions, path: string, min: number): number {
   const v = options[key];
-  if (!Number.isSafeInteger(v) || (v as number) < min) throw optionError(path, key, `expected a whole number >= ${min}, got ${showValue(v)}`);
+  if (!Number.isSafeInteger(v) || (v as number) < min) throw optionError(path, key, `expected a whole number >= ${min}, got ${show(v)}`);
   return v as number;
 }
 
 function compile(items: readonly SamplingItem[], options: SamplingOptions, path: string): Compiled {
-  if (!Array.isArray(items)) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `sampling: expected a list of items, got ${showValue(items)}`);
+  if (!Array.isArray(items)) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `sampling: expected a list of items, got ${show(items)}`);
   if (options === null || typeof options !== 'object')
-    throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `sampling: expected an options object, got ${showValue(options)}`);
+    throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `sampling: expected an options object, got ${show(options)}`);
   const seed = wholeNumber(options, 'seed', path, 0);
-  if (typeof options.shuffle !== 'boolean') throw optionError(path, 'shuffle', `expected true or false, got ${showValue(options.shuffle)}`);
+  if (typeof options.shuffle !== 'boolean') throw optionError(path, 'shuffle', `expected true or false, got ${show(options.shuffle)}`);
   const duplicateCount = wholeNumber(options, 'duplicateCount', path, 1);
 
   const hasRank = options.rank != null, hasWorld = options.worldSize != null;
@@ -78,7 +78,7 @@ function compile(items: readonly SamplingItem[], options: SamplingOptions, path:
 
   const mode = options.sampling ?? undefined;
   if (mode !== undefined && !MODES.includes(mode))
-    throw optionError(path, 'sampling', `expected "element" or "automatic", got ${showValue(mode)}${typeof mode === 'string' ? didYouMean(mode, MODES) : ''}`);
+    throw optionError(path, 'sampling', `expected "element" or "automatic", got ${show(mode)}${typeof mode === 'string' ? didYouMean(mode, MODES) : ''}`);
   const perCategory = options.itemsPerCategory ?? undefined;
   const categoryWeights = options.categoryWeights ?? undefined;
   const clash = (a: keyof SamplingOptions, b: string, why: string) => optionError(path, a, `cannot be combined with ${b}, ${why}; use one`);
@@ -102,7 +102,7 @@ function compile(items: readonly SamplingItem[], options: SamplingOptions, path:
       if (w === undefined || w === null)
         throw new VoxelpipeError('ERR_CONFIG', `${itemLabel(items, i)}: has no weight; sampling "element" needs a number >= 0 on every item`);
       if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
-        throw new VoxelpipeError('ERR_CONFIG', `${itemLabel(items, i)}: weight ${showValue(w)} is not a finite number >= 0, as sampling "element" needs`);
+        throw new VoxelpipeError('ERR_CONFIG', `${itemLabel(items, i)}: weight ${show(w)} is not a finite number >= 0, as sampling "element" needs`);
       weights[i] = w;
       any ||= w > 0;
     }
@@ -127,7 +127,7 @@ function compile(items: readonly SamplingItem[], options: SamplingOptions, path:
     let counts: Float64Array;
     if (typeof perCategory === 'number') {
       if (!Number.isSafeInteger(perCategory) || perCategory < 1)
-        throw optionError(path, 'itemsPerCategory', `expected a whole number >= 1, a list or an object, got ${showValue(perCategory)}`);
+        throw optionError(path, 'itemsPerCategory', `expected a whole number >= 1, a list or an object, got ${show(perCategory)}`);
       counts = new Float64Array(groups.keys.length).fill(perCategory);
     } else counts = perCategoryValues(perCategory, groups, path, OPTION_NAMES.itemsPerCategory, 'count');
     const total = counts.reduce((s, c) => s + c, 0);
@@ -140,7 +140,7 @@ function compile(items: readonly SamplingItem[], options: SamplingOptions, path:
 
 function checkEpoch(epoch: number): void {
   if (!Number.isInteger(epoch) || epoch < 0 || epoch > 0xffffffff)
-    throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `epoch: expected a whole number from 0 to 4294967295, got ${showValue(epoch)}`);
+    throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `epoch: expected a whole number from 0 to 4294967295, got ${show(epoch)}`);
 }
 
 /** `src` repeated `times` times. */
