@@ -80,6 +80,18 @@ test('element sampling: draws follow the item weights; weight 0 is never drawn',
   for (let i = 0; i < items.length; i++) assertBinomial(c[i], all.length, weights[i] / 20, `item ${i}`);
 });
 
+test('element sampling over many items: each weight class gets its share; a lone positive weight takes every draw', () => {
+  // 1000 items of weights 0..4 (i mod 5): the items of weight w together get w / 10 of the draws.
+  const items = Array.from({ length: 1000 }, (_, i) => ({ weight: i % 5 }));
+  const all = drawMany(items, { ...base, sampling: 'element', duplicateCount: 4 }, 5);
+  const byWeight = [0, 0, 0, 0, 0];
+  for (const i of all) byWeight[i % 5]++;
+  assert.equal(byWeight[0], 0);
+  for (let w = 1; w < 5; w++) assertBinomial(byWeight[w], all.length, w / 10, `weight ${w}`);
+  const lone = Array.from({ length: 50 }, (_, i) => ({ weight: i === 37 ? 0.5 : 0 }));
+  assert.ok(epochOrder(lone, { ...base, sampling: 'element' }, 0).every((i) => i === 37));
+});
+
 test('element sampling: fractional and tiny weights keep their ratios', () => {
   const items = [{ weight: 1e-9 }, { weight: 3e-9 }];
   const all = drawMany(items, { ...base, sampling: 'element', duplicateCount: 5000 }, 2);
