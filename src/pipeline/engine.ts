@@ -2,12 +2,14 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { VoxelpipeError } from '../util/errors.js';
-import { rngFor } from '../util/rng.js';
 import { ARRAY_CTORS } from '../volume/dtype.js';
 import type { Batch, BatchField, BatchRow } from './batch.js';
 import type { Item, PipelineOptions } from './options.js';
 import { WorkerPool, type PoolStats } from './pool.js';
-import { createProcessor, itemSource, type ProcessorConfig, type SampleResult, type SampleTask } from './sample-processor.js';
+import { createProcessor, itemSource, type Processor, type ProcessorConfig, type SampleResult, type SampleTask, type WorkerTask } from './sample-processor.js';
+import { createSampler, globalPosition, resolveRank, type Sampler, type SamplingItem, type SamplingOptions } from '../sampling/index.js';
+import { SmartCache } from '../cache/smart-cache.js';
+import type { Sample } from '../transforms/image.js';
 
 /** Frozen defaults, Clara's where Clara had one (CLARA-3.1.md §1.3). */
 export const PIPELINE_DEFAULTS = Object.freeze({
@@ -40,6 +42,8 @@ export interface PipelineMetrics {
   /** Mean time per sample of each transform of the chain, in ms. */
   transformMs: { name: string; meanMs: number }[];
   pool?: PoolStats;
+  /** Smart Cache: items held, voxel bytes, items computed, time spent waiting for items. */
+  cache?: { items: number; bytes: number; computed: number; stallMs: number };
 }
 
 export interface EpochOptions {
@@ -56,20 +60,18 @@ export interface Pipeline {
   /** One line: "LoadNifti -> ... -> MergeBatchDims | batch 2 x 4, 2 workers". */
   describe(): string;
   metrics(): PipelineMetrics;
-  /** 'warning' (string) events: skipped samples, retries. */
+  /** 'warning' (string): skipped samples, retries; 'cache-progress' ({ ready, total }): Smart Cache filling. */
   readonly events: EventEmitter;
   close(): Promise<void>;
 }
 
 type Runner = (task: SampleTask) => Promise<SampleResult>;
 
+
 const WORKER_ENTRY = (() => {
   const js = new URL('./worker.js', import.meta.url);
   return existsSync(fileURLToPath(js)) ? js : new URL('./worker.ts', import.meta.url);
 })();
-
-/** Sampler stream id: far from any chain position, so it never shares a stream with a transform. */
-const SAMPLER_STREAM = 0xfffffff0;
 
 export function createPipeline(options: PipelineOptions): Pipeline {
   const o = { ...PIPELINE_DEFAULTS, ...stripUndefined(options), items: options.items, transforms: options.transforms };
@@ -101,22 +103,84 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   };
 
   let pool: WorkerPool | undefined;
-  let runner: Runner;
-  if (o.workers > 0) {
-    pool = new WorkerPool({ filename: WORKER_ENTRY, size: o.workers, workerData: cfg, taskTimeoutMs: o.sampleTimeoutMs });
-    const p = pool;
-    runner = (task) => p.run<SampleResult>(task);
-  } else {
-    const processor = createProcessor(cfg);
-    processor.catch(() => {});
-    runner = async (task) => (await processor)(task).result;
-  }
+  // The chain on this thread: runs everything when workers = 0, and tells the
+  // prefix length (what Smart Cache keeps) either way.
+  let local: Promise<Processor> | undefined;
+  const localProcessor = () => {
+    local ??= createProcessor(cfg);
+    return local;
+  };
+  if (o.workers > 0) pool = new WorkerPool({ filename: WORKER_ENTRY, size: o.workers, workerData: cfg, taskTimeoutMs: o.sampleTimeoutMs });
+  const runTask = async (task: WorkerTask): Promise<unknown> => {
+    // Cache filling is background work: samples the consumer waits for go first.
+    if (pool) return pool.run(task, { priority: task.kind === 'prefix' ? 'low' : 'normal' });
+    const p = await localProcessor();
+    if (task.kind === 'prefix') return p.prefix(task.item, false);
+    return (task.kind === 'sample' ? p.sample(task) : p.tail(task, task.cached)).result;
+  };
+  const runner: Runner = (task) =>
+    cache ? cache.get(task.itemIndex).then((cached) => runTask({ kind: 'tail', cached, ...task }) as Promise<SampleResult>) : (runTask({ kind: 'sample', ...task }) as Promise<SampleResult>);
+
+  const { rank, worldSize } = resolveRank({ rank: o.rank, worldSize: o.worldSize });
+  const categoryField = o.categoryField ?? labelField;
+  const samplingItems: SamplingItem[] = o.items.map((it) => ({
+    weight: typeof it.weight === 'number' ? it.weight : undefined,
+    category: categoryOf(it[categoryField]),
+    name: itemSource(it),
+  }));
+  const samplingOptions: SamplingOptions = {
+    seed: o.seed,
+    shuffle: o.shuffle,
+    duplicateCount: o.duplicateCount,
+    sampling: o.sampling,
+    itemsPerCategory: o.itemsPerCategory,
+    categoryWeights: o.categoryWeights,
+    rank,
+    worldSize,
+  };
+  // Checks the sampling options up front (one-line errors naming the option).
+  const fullSampler = createSampler(samplingItems, samplingOptions);
+
+  const cache = o.cache
+    ? new SmartCache({
+        items: o.items.length,
+        size: o.cache.numCacheObjects,
+        replacePercent: o.cache.replacePercent,
+        maxBytes: o.cache.maxBytes,
+        seed: o.seed,
+        shuffle: o.shuffle,
+        describe: (i) => itemSource(o.items[i]),
+        compute: (i) => runTask({ kind: 'prefix', item: o.items[i] }) as Promise<Sample>,
+      })
+    : undefined;
+
+  cache?.events.on('progress', (p) => events.emit('cache-progress', p));
+
+  /**
+   * Epoch e's items and the positions that key their random streams. Without
+   * a cache the epoch covers the datalist; with Smart Cache it covers the
+   * window's items (Clara: an epoch is a pass over the cache). With N >= M the
+   * window is the whole datalist, so cached and uncached runs match bit for bit.
+   */
+  const plan = (e: number): { items: number[]; positions: number[] } => {
+    let sampler: Sampler = fullSampler;
+    let map: number[] | undefined;
+    if (cache) {
+      map = cache.window.itemsAt(e);
+      if (map.length !== o.items.length) sampler = createSampler(map.map((i) => samplingItems[i]), samplingOptions);
+      else map = undefined;
+    }
+    const ord = sampler.order(e);
+    return {
+      items: map ? ord.map((i) => map![i]) : ord,
+      positions: ord.map((_, j) => globalPosition(j, sampler.rank, sampler.worldSize)),
+    };
+  };
+  const order = (e: number): number[] => plan(e).items;
 
   const events = new EventEmitter();
   const stats = { epoch: 0, samples: 0, batches: 0, skipped: 0, retried: 0, queueDepth: 0, inFlight: 0, start: 0, transformNs: [] as number[] };
   let closed = false;
-
-  const order = (e: number): number[] => epochOrderFallback(o.items.length, o, e);
 
   async function runWithRetry(task: SampleTask): Promise<SampleResult> {
     try {
@@ -139,8 +203,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   async function* epoch(e: number, eo: EpochOptions = {}): AsyncGenerator<Batch> {
     if (closed) throw new VoxelpipeError('ERR_ABORTED', 'the pipeline is closed');
-    const ord = order(e);
+    const { items: ord, positions } = plan(e);
     const n = ord.length;
+    cache?.enter(e, ord);
     const perBatch = o.batchedByTransforms ? 1 : o.batchSize;
     // Positions dispatched ahead of the oldest unconsumed one: enough to keep
     // every worker busy and `prefetch` batches ready, and no more (memory bound).
@@ -154,12 +219,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
     const pump = () => {
       while (dispatched < n && dispatched < cursor + window && !eo.signal?.aborted) {
-        const position = dispatched++;
-        const itemIndex = ord[position];
+        const slot = dispatched++;
+        const itemIndex = ord[slot];
         stats.inFlight++;
-        runWithRetry({ epoch: e, position, itemIndex, item: o.items[itemIndex] }).then(
-          (r) => settled.set(position, { ok: true, r }),
-          (error) => settled.set(position, { ok: false, error }),
+        runWithRetry({ epoch: e, position: positions[slot], itemIndex, item: o.items[itemIndex] }).then(
+          (r) => settled.set(slot, { ok: true, r }),
+          (error) => settled.set(slot, { ok: false, error }),
         ).finally(() => {
           stats.inFlight--;
           stats.queueDepth = settled.size;
@@ -184,7 +249,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
       settled.delete(cursor);
       stats.queueDepth = settled.size;
-      const position = cursor++;
+      const position = positions[cursor++];
       if (!s.ok) {
         if (!o.skipBadSamples) throw s.error;
         stats.skipped++;
@@ -252,7 +317,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     order,
     events,
     describe: () =>
-      `${names.join(' -> ') || '(no transforms)'}${merge.size ? ' | MergeBatchDims' : ''} | batch ${o.batchedByTransforms ? 'by transform' : o.batchSize}, ${o.workers} worker${o.workers === 1 ? '' : 's'}`,
+      `${names.join(' -> ') || '(no transforms)'}${merge.size ? ' | MergeBatchDims' : ''} | batch ${o.batchedByTransforms ? 'by transform' : o.batchSize}, ${o.workers} worker${o.workers === 1 ? '' : 's'}` +
+      (cache ? `, Smart Cache ${cache.window.size} items (replace ${cache.window.replace} per epoch)` : '') +
+      (worldSize > 1 ? `, rank ${rank} of ${worldSize}` : ''),
     metrics: () => {
       const elapsedMs = stats.start ? performance.now() - stats.start : 0;
       return {
@@ -267,10 +334,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         samplesPerSecond: elapsedMs > 0 ? (stats.samples * 1000) / elapsedMs : 0,
         transformMs: names.map((name, i) => ({ name, meanMs: stats.samples ? (stats.transformNs[i] ?? 0) / stats.samples / 1e6 : 0 })),
         ...(pool ? { pool: pool.stats } : {}),
+        ...(cache ? { cache: cache.stats() } : {}),
       };
     },
     close: async () => {
       closed = true;
+      cache?.clear();
       await pool?.close();
     },
   };
@@ -290,18 +359,12 @@ function validate(o: PipelineOptions & { batchSize: number; workers: number; pre
   if (!Number.isInteger(o.duplicateCount) || o.duplicateCount < 1) throw bad(`duplicate_count must be a positive integer, got ${o.duplicateCount}`);
 }
 
-/** Seeded per-epoch order with duplicates (the sampling layer's full version replaces this). */
-function epochOrderFallback(m: number, o: { seed: number; shuffle: boolean; duplicateCount: number }, epoch: number): number[] {
-  const ord: number[] = [];
-  for (let i = 0; i < m; i++) for (let d = 0; d < o.duplicateCount; d++) ord.push(i);
-  if (o.shuffle) {
-    const rng = rngFor(o.seed, epoch, 0, SAMPLER_STREAM);
-    for (let i = ord.length - 1; i > 0; i--) {
-      const j = rng.int(0, i + 1);
-      [ord[i], ord[j]] = [ord[j], ord[i]];
-    }
-  }
-  return ord;
+/** An item's category for balanced sampling: a class index, a name, or the index of a one-hot vector. */
+function categoryOf(v: unknown): string | number | undefined {
+  if (typeof v === 'number' || typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length === 1 && (typeof v[0] === 'number' || typeof v[0] === 'string')) return v[0];
+  if (Array.isArray(v) && v.length > 1 && v.every((x) => x === 0 || x === 1) && v.filter((x) => x === 1).length === 1) return v.indexOf(1);
+  return undefined;
 }
 
 export type { Item };

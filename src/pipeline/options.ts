@@ -63,4 +63,24 @@ export interface PipelineOptions {
   sampleTimeoutMs?: number;
   /** Module exporting `definitions: TransformDefinition[]` to add to the registry (plugins, tests). */
   extraTransforms?: string;
+  /** Clara `sampling`: "element" (draws by item `weight`) or "automatic" (balanced classes). */
+  sampling?: 'element' | 'automatic';
+  itemsPerCategory?: number | readonly number[] | Readonly<Record<string, number>>;
+  categoryWeights?: readonly number[] | Readonly<Record<string, number>>;
+  /** Item field giving an item's category for balanced sampling (default: the label field). */
+  categoryField?: string;
+  /** This process's shard: rank in [0, worldSize). Default: from MPI / torchrun environment variables. */
+  rank?: number;
+  worldSize?: number;
+  /** Smart Cache (the `...WithCache` pipelines); absent: no in-memory cache. */
+  cache?: SmartCacheSettings;
+}
+
+export interface SmartCacheSettings {
+  /** num_cache_objects (N). */
+  numCacheObjects: number;
+  /** replace_percent (r): R = ceil(N * r) items replaced after each epoch. */
+  replacePercent: number;
+  /** cache_max_bytes: refuse to cache more voxel bytes than this. */
+  maxBytes?: number;
 }

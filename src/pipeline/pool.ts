@@ -25,6 +25,8 @@ export interface PoolOptions {
 export interface RunOptions {
   transferList?: readonly ArrayBuffer[];
   signal?: AbortSignal;
+  /** 'low' tasks run only when no normal task waits (background work, e.g. cache filling). */
+  priority?: 'normal' | 'low';
 }
 
 export interface PoolStats {
@@ -77,6 +79,7 @@ export class WorkerPool {
   private readonly options: Readonly<Required<Omit<PoolOptions, 'resourceLimits' | 'workerData'>>> & Pick<PoolOptions, 'resourceLimits' | 'workerData'>;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
+  private readonly lowQueue: Task[] = [];
   private nextId = 1;
   private closed = false;
   private readonly startTime = performance.now();
@@ -110,13 +113,15 @@ export class WorkerPool {
       };
       if (task.signal) {
         task.onAbort = () => {
-          const q = this.queue.indexOf(task);
-          if (q >= 0) this.queue.splice(q, 1);
+          for (const queue of [this.queue, this.lowQueue]) {
+            const q = queue.indexOf(task);
+            if (q >= 0) queue.splice(q, 1);
+          }
           reject(abortError());
         };
         task.signal.addEventListener('abort', task.onAbort, { once: true });
       }
-      this.queue.push(task);
+      (options.priority === 'low' ? this.lowQueue : this.queue).push(task);
       this.dispatch();
     });
   }
@@ -128,7 +133,7 @@ export class WorkerPool {
     return {
       size: this.slots.length,
       busy: this.slots.filter((s) => s.task).length,
-      queued: this.queue.length,
+      queued: this.queue.length + this.lowQueue.length,
       completed: this.completed,
       failed: this.failed,
       respawned: this.respawned,
@@ -140,7 +145,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of this.queue.splice(0)) this.settle(t, abortError('the worker pool was closed'));
+    for (const t of [...this.queue.splice(0), ...this.lowQueue.splice(0)]) this.settle(t, abortError('the worker pool was closed'));
     await Promise.all(
       this.slots.map(async (s) => {
         s.retired = true;
@@ -174,15 +179,15 @@ export class WorkerPool {
     this.assign();
     // Workers keep the process alive only while there is work: an idle pool
     // must not stop a program from exiting, a busy one must not be cut short.
-    const working = this.queue.length > 0 || this.slots.some((s) => s.task);
+    const working = this.queue.length + this.lowQueue.length > 0 || this.slots.some((s) => s.task);
     for (const s of this.slots) working ? s.worker.ref() : s.worker.unref();
   }
 
   private assign(): void {
     for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
+      if (this.queue.length + this.lowQueue.length === 0) return;
       if (slot.task || slot.retired || !slot.ready) continue;
-      const task = this.queue.shift()!;
+      const task = (this.queue.length ? this.queue : this.lowQueue).shift()!;
       slot.task = task;
       slot.started = performance.now();
       if (this.options.taskTimeoutMs > 0)
@@ -210,7 +215,10 @@ export class WorkerPool {
       this.failed++;
       this.settle(task, deserializeError(reply.error));
     }
-    this.dispatch();
+    // A finished task often lets its caller queue normal work (a cached item
+    // becomes a sample to run): give that a turn before background tasks.
+    if (this.queue.length === 0 && this.lowQueue.length > 0) setImmediate(() => this.dispatch());
+    else this.dispatch();
   }
 
   private onDeath(slot: Slot, why: string, kill = false): void {

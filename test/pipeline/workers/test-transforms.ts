@@ -8,10 +8,13 @@ import { getImage, spatialShape, toChainImage, type ChainImage } from '../../../
 
 const TestLoad = defineTransform({
   name: 'TestLoad', family: 'test', summary: 'read image files', isRandom: false,
-  args: z.strictObject({ fields: fieldsArg }),
-  create: ({ fields }) => ({
+  args: z.strictObject({ fields: fieldsArg, delay_ms: z.number().min(0).default(0) }),
+  create: ({ fields, delay_ms }) => ({
     fields,
     apply: (s) => {
+      // Busy-wait: stands for a slow read, to test scheduling.
+      const until = performance.now() + delay_ms;
+      while (performance.now() < until);
       const out = { ...s };
       for (const f of fields) out[f] = toChainImage(readVolume(String(s[f])));
       return out;
