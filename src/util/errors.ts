@@ -22,6 +22,8 @@ export const ErrorCodes = [
   'ERR_INVALID_VOLUME',
   'ERR_INVALID_ARGUMENT',
   'ERR_CONFIG',
+  /** A transform failed while applying to a sample (the message names the transform, its chain index and the sample's inputs). */
+  'ERR_TRANSFORM',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
