@@ -236,6 +236,7 @@ export function describeInputs(sample: Sample, fields: readonly string[]): strin
       parts.push(`${k} ${v === undefined ? 'missing' : typeof v}`);
     }
   }
+  for (const f of fields) if (!(f in sample)) parts.push(`${f} missing`);
   return parts.join(', ');
 }
 
