@@ -20,22 +20,19 @@ export function bratsToMultiChannel(img: ChainImage, classes: readonly BratsClas
   const k = classes.length;
   const src = img.data;
   const out = new Uint8Array(n * k * b);
+  // One read of the label per voxel: bit 0 TC, bit 1 WT, bit 2 ET; then one plain byte loop per class.
+  const bits = new Uint8Array(n);
+  const shifts = classes.map((c) => (c === 'TC' ? 0 : c === 'WT' ? 1 : 2));
   for (let crop = 0; crop < b; crop++) {
     const s0 = crop * n;
+    for (let i = 0; i < n; i++) {
+      const v = src[s0 + i];
+      bits[i] = v === 1 ? 3 : v === 2 ? 2 : v === 4 ? 7 : 0;
+    }
     for (let c = 0; c < k; c++) {
       const o0 = (crop * k + c) * n;
-      const cls = classes[c];
-      if (cls === 'ET') for (let i = 0; i < n; i++) out[o0 + i] = src[s0 + i] === 4 ? 1 : 0;
-      else if (cls === 'TC')
-        for (let i = 0; i < n; i++) {
-          const v = src[s0 + i];
-          out[o0 + i] = v === 1 || v === 4 ? 1 : 0;
-        }
-      else
-        for (let i = 0; i < n; i++) {
-          const v = src[s0 + i];
-          out[o0 + i] = v === 1 || v === 2 || v === 4 ? 1 : 0;
-        }
+      const sh = shifts[c];
+      for (let i = 0; i < n; i++) out[o0 + i] = (bits[i] >> sh) & 1;
     }
   }
   const shape = img.shape.slice();

@@ -1,0 +1,111 @@
+/**
+ * Per-transform micro-benchmark: every catalogue definition that has
+ * `example` args runs on synthetic inputs of 96^3 and 512x512x100 voxels,
+ * with the `image` field float32 and int16, and reports millions of voxels
+ * per second (voxels = the spatial size of the input, whatever the channels).
+ *
+ *     node --import tsx bench/transforms.ts [NameSubstring ...]
+ *     npm run bench:transforms
+ *
+ * The sample every transform sees: `image` (1 channel, CT-like values),
+ * `label` (uint8 0/1/2, two ellipsoids), `model` (2-channel float32
+ * "prediction"). Loaders get `image` as the path of a .nii.gz of the same
+ * data. Each cell is the mean of repeated runs after one warm-up (at least 3
+ * runs and about 0.5 s), with a fresh key per run so random transforms draw
+ * new parameters.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeNifti } from '../src/io/nifti/write.js';
+import { createDefaultRegistry } from '../src/transforms/catalogue.js';
+import { createChain } from '../src/transforms/chain.js';
+import type { ChainImage, Sample } from '../src/transforms/image.js';
+import { identity4 } from '../src/volume/affine.js';
+import type { VoxelArray } from '../src/volume/dtype.js';
+
+const SIZES: [string, number[]][] = [
+  ['96^3', [96, 96, 96]],
+  ['512x512x100', [512, 512, 100]],
+];
+const DTYPES = ['float32', 'int16'] as const;
+const filters = process.argv.slice(2);
+const root = mkdtempSync(join(tmpdir(), 'voxelpipe-bench-'));
+
+function chainImage(data: VoxelArray, spatial: number[], channels: number): ChainImage {
+  const affine = identity4();
+  affine[2][2] = 2.5;
+  return { data, shape: [...spatial, channels], dtype: data instanceof Int16Array ? 'int16' : data instanceof Uint8Array ? 'uint8' : 'float32', spacing: [1, 1, 2.5, 1], affine, meta: {}, batched: false };
+}
+
+/** CT-like intensities (int16 range), uint8 ellipsoid labels, a 2-channel prediction. */
+function makeInputs(spatial: number[]) {
+  const [X, Y, Z] = spatial;
+  const n = X * Y * Z;
+  const ct = new Int16Array(n);
+  const label = new Uint8Array(n);
+  const model = new Float32Array(2 * n);
+  for (let z = 0, i = 0; z < Z; z++)
+    for (let y = 0; y < Y; y++)
+      for (let x = 0; x < X; x++, i++) {
+        const dx = (x - X * 0.4) / (X * 0.2), dy = (y - Y * 0.5) / (Y * 0.25), dz = (z - Z * 0.5) / (Z * 0.3);
+        const r = dx * dx + dy * dy + dz * dz;
+        const dx2 = (x - X * 0.7) / (X * 0.08);
+        const r2 = dx2 * dx2 + dy * dy * 4 + dz * dz * 4;
+        label[i] = r2 < 1 ? 2 : r < 1 ? 1 : 0;
+        ct[i] = (r < 1.4 ? 60 : -900) + ((i * 2654435761) >>> 24) - 128;
+        model[i] = 1 - r;
+        model[n + i] = r - 1;
+      }
+  return { ct, label, model };
+}
+
+function fmt(mvox: number): string {
+  return mvox >= 100 ? mvox.toFixed(0) : mvox >= 10 ? mvox.toFixed(1) : mvox.toFixed(2);
+}
+
+const registry = createDefaultRegistry();
+const defs = registry.definitions().filter((d) => d.example && (filters.length === 0 || filters.some((f) => d.name.includes(f))));
+const results = new Map<string, string[]>();
+for (const d of defs) results.set(d.name, []);
+const columns: string[] = [];
+
+for (const [sizeName, spatial] of SIZES) {
+  const { ct, label, model } = makeInputs(spatial);
+  const nvox = spatial.reduce((a, b) => a * b, 1);
+  for (const dtype of DTYPES) {
+    columns.push(`${sizeName} ${dtype}`);
+    const imageData = dtype === 'int16' ? ct : Float32Array.from(ct);
+    const imagePath = join(root, `image-${sizeName}-${dtype}.nii.gz`);
+    const img = chainImage(imageData, spatial, 1);
+    writeNifti(imagePath, { ...img, shape: spatial, spacing: [1, 1, 2.5] }, { level: 1 });
+    const base: Sample = { image: img, label: chainImage(label, spatial, 1), model: chainImage(model, spatial, 2) };
+    for (const d of defs) {
+      const sample: Sample = d.family === 'load' ? { ...base, image: imagePath } : base;
+      let cell: string;
+      try {
+        const chain = createChain([{ name: d.name, args: d.example }], { registry, root });
+        chain.apply(sample, { seed: 1, epoch: 0, index: 0 });
+        let runs = 0;
+        let ns = 0n;
+        while (runs < 3 || (ns < 500_000_000n && runs < 50)) {
+          const t0 = process.hrtime.bigint();
+          chain.apply(sample, { seed: 1, epoch: 0, index: runs + 1 });
+          ns += process.hrtime.bigint() - t0;
+          runs++;
+        }
+        cell = fmt(nvox / (Number(ns) / runs / 1e9) / 1e6);
+      } catch (e) {
+        cell = `error: ${(e as Error).message.slice(0, 60)}`;
+      }
+      results.get(d.name)!.push(cell);
+      process.stderr.write(`${d.name} ${sizeName} ${dtype}: ${cell}\n`);
+    }
+  }
+}
+rmSync(root, { recursive: true, force: true });
+
+console.log(`Transform throughput, million voxels/s (Node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
+console.log(`| transform | ${columns.join(' | ')} |`);
+console.log(`|---|${columns.map(() => '---:').join('|')}|`);
+for (const d of defs) console.log(`| ${d.name} | ${results.get(d.name)!.join(' | ')} |`);
