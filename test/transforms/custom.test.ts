@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createChain, createChainAsync } from '../../src/transforms/chain.js';
 import { loadCustomTransforms, parseCustomSpec } from '../../src/transforms/custom.js';
@@ -9,7 +9,7 @@ import { provenanceOf } from '../../src/transforms/provenance.js';
 import type { ChainImage } from '../../src/transforms/image.js';
 import { VoxelpipeError } from '../../src/util/errors.js';
 import { rngFor } from '../../src/util/rng.js';
-import { assertVoxelpipeError, tempDir } from '../helpers.js';
+import { ROOT, assertVoxelpipeError, tempDir } from '../helpers.js';
 import { image } from './chain/helpers.js';
 
 const KEY = { seed: 1, epoch: 0, index: 3 };
@@ -169,4 +169,23 @@ test('custom: clear errors for a missing module, a missing export, a non-transfo
   assertVoxelpipeError(() => careless.apply({}, KEY), 'ERR_TRANSFORM', [
     'Careless is declared deterministic (isRandom false) but used ctx.rng; declare it random',
   ]);
+});
+
+test('custom: the README example (docs/transforms-chain.md) runs as written', async (t) => {
+  const doc = readFileSync(join(ROOT, 'docs', 'transforms-chain.md'), 'utf8');
+  const js = /```js\n([\s\S]*?)```/.exec(doc)![1];
+  const entry = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]);
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'config'));
+  writeFileSync(join(dir, 'config', 'my-transforms.mjs'), js);
+  const chain = await createChainAsync([entry], { registry: createDefaultRegistry(), root: dir });
+  assert.equal(chain.split().boundary, 0, 'is_deterministic() false makes it random');
+  const gains = new Set<number>();
+  for (let index = 0; index < 20; index++) {
+    const out = chain.apply({ image: image([1, 2], [2, 1]) }, { seed: 0, epoch: 0, index });
+    const d = (out.image as ChainImage).data;
+    assert.ok(Math.abs(d[1] - 2 * d[0]) < 1e-6 && d[0] >= 0.8 - 1e-6 && d[0] <= 1.2 + 1e-6);
+    gains.add(d[0]);
+  }
+  assert.ok(gains.has(1) && gains.size > 2, 'some samples unchanged (probability 0.3), others scaled');
 });

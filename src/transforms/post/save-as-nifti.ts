@@ -41,7 +41,7 @@ export function niftiVolumes(img: ChainImage): Volume[] {
 export const saveAsNifti = defineTransform({
   name: 'SaveAsNifti',
   family: 'post',
-  summary: 'Debug: writes fields to out_dir as e<epoch>_s<index>_<field>.nii.gz; runs every time (never cached); interrupt ignored',
+  summary: 'Debug: writes fields to out_dir as e{epoch}_s{index}_{field}.nii.gz; runs every time (never cached); interrupt ignored',
   monai: 'SaveImaged',
   args: z.strictObject({ fields: fieldsArg, out_dir: z.string().min(1), interrupt: z.boolean().default(false) }),
   isRandom: true,
