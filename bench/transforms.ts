@@ -4,15 +4,17 @@
  * with the `image` field float32 and int16, and reports millions of voxels
  * per second (voxels = the spatial size of the input, whatever the channels).
  *
- *     node --import tsx bench/transforms.ts [NameSubstring ...]
+ *     node --expose-gc --import tsx bench/transforms.ts [NameSubstring ...]
  *     npm run bench:transforms
  *
  * The sample every transform sees: `image` (1 channel, CT-like values),
  * `label` (uint8 0/1/2, two ellipsoids), `model` (2-channel float32
  * "prediction"). Loaders get `image` as the path of a .nii.gz of the same
- * data. Each cell is the mean of repeated runs after one warm-up (at least 3
- * runs and about 0.5 s), with a fresh key per run so random transforms draw
- * new parameters.
+ * data. Each cell is the median of repeated runs after one warm-up (at least
+ * 3 runs and about 0.5 s), with a fresh key per run so random transforms draw
+ * new parameters. Run with --expose-gc (the npm script does) so garbage is
+ * collected between transforms. Fresh output allocation is part of the
+ * cost: transforms allocate their output once per call.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,18 +85,22 @@ for (const [sizeName, spatial] of SIZES) {
     for (const d of defs) {
       const sample: Sample = d.family === 'load' ? { ...base, image: imagePath } : base;
       let cell: string;
+      // Collect the previous transform's garbage first, so it is not billed to this one.
+      (globalThis as { gc?: () => void }).gc?.();
       try {
         const chain = createChain([{ name: d.name, args: d.example }], { registry, root });
         chain.apply(sample, { seed: 1, epoch: 0, index: 0 });
-        let runs = 0;
-        let ns = 0n;
-        while (runs < 3 || (ns < 500_000_000n && runs < 50)) {
+        const times: number[] = [];
+        let total = 0;
+        while (times.length < 3 || (total < 5e8 && times.length < 50)) {
           const t0 = process.hrtime.bigint();
-          chain.apply(sample, { seed: 1, epoch: 0, index: runs + 1 });
-          ns += process.hrtime.bigint() - t0;
-          runs++;
+          chain.apply(sample, { seed: 1, epoch: 0, index: times.length + 1 });
+          const ns = Number(process.hrtime.bigint() - t0);
+          times.push(ns);
+          total += ns;
         }
-        cell = fmt(nvox / (Number(ns) / runs / 1e9) / 1e6);
+        times.sort((a, b) => a - b);
+        cell = fmt(nvox / (times[times.length >> 1] / 1e9) / 1e6);
       } catch (e) {
         cell = `error: ${(e as Error).message.slice(0, 60)}`;
       }
