@@ -73,6 +73,10 @@ test('CopyProperties: affine, pixdim and meta keys from from_field; a missing pr
   assert.equal(m.meta.filename, '/data/ct.nii.gz');
   assert.equal(m.data, pred.data);
   assert.deepEqual(pred.affine[0], [1, 0, 0, 0], 'input untouched');
+  // A batched target keeps its channel and crop spacing; only spatial axes are copied.
+  const crops = image([0, 1, 2, 3], [2, 1, 2], { batched: true, spacing: [9, 1, 1] });
+  const c = run({ name: 'CopyProperties', args: { fields: 'crops', from_field: 'image', properties: ['pixdim'] } }, { image: src, crops });
+  assert.deepEqual(img(c, 'crops').spacing, [1.5, 1, 1]);
   const e = assertVoxelpipeError(
     () => run({ name: 'CopyProperties', args: { fields: 'model', from_field: 'image', properties: ['original_shape'] } }, { image: src, model: pred }),
     'ERR_INVALID_ARGUMENT',

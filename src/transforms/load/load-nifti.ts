@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readNifti } from '../../io/nifti/read.js';
+import { readVolume } from '../../io/read-volume.js';
 import { defineTransform } from '../types.js';
 import { closestCanonical } from './canonical.js';
 import { loaderArgs, loaderImpl } from './loader.js';
@@ -21,7 +21,8 @@ export const loadNifti = defineTransform({
   example: { fields: 'image' },
   create: (args) =>
     loaderImpl('LoadNifti', args, {
-      read: (file) => readNifti(file),
+      // readVolume sniffs the format from the bytes, so a misnamed file still loads.
+      read: (file) => readVolume(file),
       prepare: args.as_closest_canonical ? closestCanonical : undefined,
     }),
 });

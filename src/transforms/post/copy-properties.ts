@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VoxelpipeError } from '../../util/errors.js';
 import { fieldArg, fieldsArg } from '../args.js';
-import { getImage, type ChainImage, type Sample } from '../image.js';
+import { getImage, spatialRank, type ChainImage, type Sample } from '../image.js';
 import { defineTransform } from '../types.js';
 
 /**
@@ -18,7 +18,7 @@ export function copyProperties(to: ChainImage, from: ChainImage, properties: rea
     else if (key === 'spacing') {
       // Spatial spacing from the source; channel/batch axes keep the target's.
       const s = to.spacing.slice();
-      for (let i = 0; i < Math.min(s.length, from.spacing.length) - 1; i++) s[i] = from.spacing[i];
+      for (let i = 0; i < Math.min(spatialRank(to), spatialRank(from)); i++) s[i] = from.spacing[i];
       out.spacing = s;
     } else if (p in from.meta) out.meta[p] = from.meta[p];
     else
