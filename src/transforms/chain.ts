@@ -12,8 +12,8 @@ import type { Transform, TransformContext } from './types.js';
  * The chain runner: a Clara `pre_transforms` list made into transforms,
  * applied in order to one sample.
  *
- * Randomness: transform i of the chain draws from
- * `rngFor(seed, epoch, index, i)`, so its output depends only on the sample
+ * Randomness: the transform at position i of the config list draws from
+ * `rngFor(seed, epoch, index, i)` (disabled entries keep their position), so its output depends only on the sample
  * and the key, never on which thread ran it or what ran before it. The
  * deterministic prefix (up to the first random transform, as Clara's Smart
  * Cache) can be computed once, cached, and finished with `applyRange` from
@@ -32,6 +32,8 @@ export interface ChainKey {
 export type ChainEntry = (TransformEntry | CustomEntry) & {
   /** JSON path of this entry in the config, for messages (default: `options.path[i]`). */
   jsonPath?: string;
+  /** Clara's `disabled`: the entry is skipped but keeps its rng position (the config layer may also drop it). */
+  disabled?: boolean;
 };
 
 export interface ChainOptions {
@@ -124,13 +126,19 @@ class ChainContext implements TransformContext {
 export class Chain {
   readonly transforms: readonly Transform[];
   readonly root: string | undefined;
+  /** The rng index of each transform: its position in the config list (disabled entries keep theirs). */
+  readonly positions: readonly number[];
   private readonly paths: readonly string[];
   private readonly provenance: boolean;
 
-  constructor(transforms: readonly Transform[], options: { root?: string; paths?: readonly string[]; provenance?: boolean } = {}) {
+  constructor(
+    transforms: readonly Transform[],
+    options: { root?: string; paths?: readonly string[]; positions?: readonly number[]; provenance?: boolean } = {},
+  ) {
     this.transforms = Object.freeze([...transforms]);
     this.root = options.root;
     this.paths = options.paths ?? transforms.map((_, i) => `transforms[${i}]`);
+    this.positions = Object.freeze([...(options.positions ?? transforms.map((_, i) => i))]);
     this.provenance = options.provenance ?? true;
   }
 
@@ -145,7 +153,7 @@ export class Chain {
 
   /**
    * Applies transforms `from` (inclusive) to `to` (exclusive) with their
-   * chain positions as rng indices, so a cached prefix output finished here
+   * config positions as rng indices, so a cached prefix output finished here
    * equals a full `apply` bit for bit.
    */
   applyRange(sample: Sample, key: ChainKey, from: number, to: number, options: ApplyOptions = {}): Sample {
@@ -158,7 +166,7 @@ export class Chain {
     let s = sample;
     for (let i = from; i < to; i++) {
       const t = this.transforms[i];
-      const ctx = new ChainContext(key, i, t, this.root);
+      const ctx = new ChainContext(key, this.positions[i], t, this.root);
       const t0 = stats ? process.hrtime.bigint() : 0n;
       let out: Sample;
       try {
@@ -169,7 +177,8 @@ export class Chain {
         throw this.wrap(err, i, s, key);
       }
       if (stats) stats.add(i, Number(process.hrtime.bigint() - t0));
-      if (prov) prov.push(ctx.draws ? { index: i, transform: label(t), args: t.args, draws: ctx.draws } : { index: i, transform: label(t), args: t.args });
+      const index = this.positions[i];
+      if (prov) prov.push(ctx.draws ? { index, transform: label(t), args: t.args, draws: ctx.draws } : { index, transform: label(t), args: t.args });
       s = out;
     }
     // One shallow copy per call: the input's list (maybe a cached prefix's) is never modified.
@@ -249,17 +258,22 @@ export function describeInputs(sample: Sample, fields: readonly string[]): strin
 export function createChain(entries: readonly ChainEntry[], options: ChainOptions): Chain {
   const base = options.path ?? 'transforms';
   const paths: string[] = [];
-  const transforms = entries.map((e, i) => {
+  const positions: number[] = [];
+  const transforms: Transform[] = [];
+  entries.forEach((e, i) => {
+    // A disabled entry keeps its position, so switching one transform off leaves the others' draws unchanged.
+    if ((e as { disabled?: unknown })?.disabled === true) return;
     const at = e.jsonPath ?? jsonPath(base, i);
     paths.push(at);
-    if (isCustomEntry(e)) return createCustomTransform(e, options.custom, at);
-    if (typeof (e as TransformEntry)?.name !== 'string')
+    positions.push(i);
+    if (isCustomEntry(e)) transforms.push(createCustomTransform(e, options.custom, at));
+    else if (typeof (e as TransformEntry)?.name !== 'string')
       throw new VoxelpipeError('ERR_CONFIG', `${at}: expected an object with "name" (a catalogue transform) or "path" (a custom module)`, {
         context: { path: at },
       });
-    return options.registry.create(e as TransformEntry, at);
+    else transforms.push(options.registry.create(e as TransformEntry, at));
   });
-  return new Chain(transforms, { root: options.root, paths, provenance: options.provenance });
+  return new Chain(transforms, { root: options.root, paths, positions, provenance: options.provenance });
 }
 
 /** `createChain` after importing the modules of custom entries. */

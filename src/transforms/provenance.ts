@@ -11,7 +11,7 @@ export const PROVENANCE = '__provenance';
 
 /** One applied transform. */
 export interface ProvenanceEntry {
-  /** Position of the transform in its chain. */
+  /** Position of the transform in its config list (its rng index). */
   index: number;
   /** Clara name, with `#alias` when the config gave one. */
   transform: string;

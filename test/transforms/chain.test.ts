@@ -59,6 +59,21 @@ test('chain: transform i draws from rngFor(seed, epoch, index, i)', () => {
   assert.deepEqual(seen, [rngFor(42, 1, 7, 0).uint32(), rngFor(42, 1, 7, 2).uint32()]);
 });
 
+test('chain: a disabled entry is skipped but keeps its position, so the other draws do not change', () => {
+  const registry = testRegistry();
+  const sample = { image: image([1, 2, 3], [3, 1]) };
+  const both = createChain([{ name: 'TestNoise', args: { fields: 'image' } }, { name: 'TestNoise', args: { fields: 'image', std: 0 } }], { registry });
+  const off = createChain([{ name: 'TestNoise', args: { fields: 'image' }, disabled: true }, { name: 'TestNoise', args: { fields: 'image', std: 0 } }], { registry, path: 'p' });
+  assert.equal(off.length, 1);
+  assert.deepEqual(off.positions, [1]);
+  const a = both.apply(sample, KEY);
+  const b = off.apply(sample, KEY);
+  assert.deepEqual(provenanceOf(b).map((p) => p.index), [1]);
+  assert.deepEqual(provenanceOf(b)[0].draws, provenanceOf(a)[1].draws, 'transform 1 draws the same shift with or without transform 0');
+  const e = assertVoxelpipeError(() => createChain([{ name: 'LoadNifti', disabled: true }, { name: 'Boom' }], { registry, path: 'p' }), 'ERR_CONFIG');
+  assert.match(e.message, /^p\[1\]\.name: unknown transform "Boom"/);
+});
+
 test('chain: split ends the cacheable prefix at the first random transform; describe is one line', (t) => {
   const chain = createChain(ENTRIES, { registry: testRegistry() });
   const { prefix, tail, boundary } = chain.split();
