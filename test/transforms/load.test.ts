@@ -104,6 +104,9 @@ test('LoadNifti: a field without a path is one clear line', () => {
     'transforms[0] LoadNifti (chain index 0) failed on sample 0 of epoch 0: LoadNifti: field "image" should hold a file path or a list of paths, found nothing (no such field) [inputs: image missing]',
   );
   assertVoxelpipeError(() => load({ image: 3 }, { fields: 'image' }), 'ERR_INVALID_ARGUMENT', ['field "image" should hold a file path or a list of paths, found 3']);
+  assertVoxelpipeError(() => load({ image: image([1, 2], [2, 1]) }, { fields: 'image' }), 'ERR_INVALID_ARGUMENT', [
+    'LoadNifti: field "image" should hold a file path or a list of paths, found an image of shape [2,1] (loaded twice?) [inputs: image float32 [2,1]]',
+  ]);
 });
 
 test('as_closest_canonical: axis swaps and flips keep every value at its world position', () => {

@@ -1,10 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { VoxelpipeError } from '../../util/errors.js';
+import { showValue } from '../../util/schema-errors.js';
 import { allocArray, arrayDTypeOf, type ArrayDType, type VoxelArray } from '../../volume/dtype.js';
 import type { Volume } from '../../volume/volume.js';
 import { dtypeArg, fieldsArg } from '../args.js';
-import { channelCount, spatialShape, toChainImage, type ChainImage, type Sample } from '../image.js';
+import { channelCount, isChainImage, spatialShape, toChainImage, type ChainImage, type Sample } from '../image.js';
 import type { TransformContext, TransformImpl } from '../types.js';
 
 /**
@@ -71,7 +72,7 @@ export function loaderImpl(name: string, args: { fields: string[]; dtype?: Array
         else
           throw new VoxelpipeError(
             'ERR_INVALID_ARGUMENT',
-            `${name}: field "${field}" should hold a file path or a list of paths, found ${v === undefined ? 'nothing (no such field)' : JSON.stringify(v)?.slice(0, 60) ?? typeof v}`,
+            `${name}: field "${field}" should hold a file path or a list of paths, found ${describeValue(v)}`,
             { context: { field, transform: name } },
           );
         out[field] = args.dtype ? convertImage(img, args.dtype) : img;
@@ -127,4 +128,10 @@ export function stackChannels(images: ChainImage[], name: string, field: string)
     shape: [...spatial, channels],
     meta: { ...first.meta, filenames: images.map((i) => i.meta.filename) },
   };
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing (no such field)';
+  if (isChainImage(v)) return `an image of shape [${v.shape}] (loaded twice?)`;
+  return showValue(v);
 }
