@@ -49,6 +49,9 @@ test('SplitBasedOnLabel: label_names[i] = (label == i); the label map must have 
   assert.deepEqual([...img(out, 'c2').data], [0, 0, 1, 0]);
   assert.ok(img(out, 'c1').data instanceof Uint8Array);
   assert.equal(out.label, label);
+  const odd = run({ name: 'SplitBasedOnLabel', args: { field: 'label', label_names: ['c0', 'c1'] } }, { label: image([0, 1.5, 7, 1, -1], [5, 1]) });
+  assert.deepEqual([...img(odd, 'c0').data], [1, 0, 0, 0, 0]);
+  assert.deepEqual([...img(odd, 'c1').data], [0, 0, 0, 1, 0], 'non-integer and out-of-range values are in no class');
   const e = assertVoxelpipeError(
     () => run({ name: 'SplitBasedOnLabel', args: { field: 'model', label_names: ['a'] } }, { model: image([1, 2], [1, 2]) }),
     'ERR_INVALID_VOLUME',

@@ -4,12 +4,17 @@ import { fieldArg } from '../args.js';
 import { channelCount, getImage, type ChainImage, type Sample } from '../image.js';
 import { defineTransform } from '../types.js';
 
-/** `label == value` as a binary uint8 image of the same shape. */
-export function labelMask(img: ChainImage, value: number): ChainImage {
+/** Binary uint8 images `label == i` for i in 0..count-1, in one pass over the label (outputs start at zero). */
+export function labelMasks(img: ChainImage, count: number): ChainImage[] {
   const src = img.data;
-  const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = src[i] === value ? 1 : 0;
-  return { ...img, data: out, dtype: 'uint8' };
+  const outs: Uint8Array[] = [];
+  for (let c = 0; c < count; c++) outs.push(new Uint8Array(src.length));
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    // Non-integer or out-of-range values belong to no class.
+    if (v >= 0 && v < count && v === Math.floor(v)) outs[v][i] = 1;
+  }
+  return outs.map((data) => ({ ...img, data, dtype: 'uint8' as const }));
 }
 
 /**
@@ -36,7 +41,8 @@ export const splitBasedOnLabel = defineTransform({
           `SplitBasedOnLabel: field "${a.field}" should be a 1-channel label map, it has ${channelCount(img)} channels (shape [${img.shape}])`,
         );
       const out: Sample = { ...sample };
-      a.label_names.forEach((name, i) => (out[name] = labelMask(img, i)));
+      const masks = labelMasks(img, a.label_names.length);
+      a.label_names.forEach((name, i) => (out[name] = masks[i]));
       return out;
     },
   }),
