@@ -196,6 +196,20 @@ export class Chain {
     return { prefix: this.transforms.slice(0, b), tail: this.transforms.slice(b), boundary: b };
   }
 
+  /**
+   * A stable text for transforms `from`..`to - 1` (names, custom module
+   * files, parsed args with sorted keys, rng positions): what a persistent
+   * cache keys the prefix output by, so changing an arg invalidates it.
+   */
+  signature(from = 0, to = this.split().boundary): string {
+    const parts = [];
+    for (let i = from; i < to; i++) {
+      const t = this.transforms[i];
+      parts.push([this.positions[i], t.name, t.source ?? null, t.args]);
+    }
+    return stableStringify(parts);
+  }
+
   /** "LoadNifti -> ConvertToChannelsFirst -> ScaleIntensityRange -> RandomAxisFlip", for logs. */
   describe(): string {
     return this.transforms.length ? this.transforms.map(label).join(' -> ') : '(empty chain)';
@@ -217,6 +231,15 @@ export class Chain {
       context: { transform: t.name, index: i, path: this.paths[i], sample: key.index, epoch: key.epoch, inputs },
     });
   }
+}
+
+/** JSON with object keys sorted, so equal args give equal text whatever order a config wrote them in. */
+function stableStringify(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
 }
 
 function label(t: Transform): string {

@@ -188,6 +188,7 @@ function toDefinition(exp: unknown, spec: string, file: string, exportName: stri
       const fields = typeof f === 'string' ? [f] : Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
       return Object.freeze({
         name,
+        source: file,
         args: Object.freeze(args),
         isRandom,
         fields: Object.freeze(fields),

@@ -74,6 +74,18 @@ test('chain: a disabled entry is skipped but keeps its position, so the other dr
   assert.match(e.message, /^p\[1\]\.name: unknown transform "Boom"/);
 });
 
+test('chain: signature names the prefix by transform and args, whatever the key order', () => {
+  const registry = testRegistry();
+  const make = (args: Record<string, unknown>) =>
+    createChain([{ name: 'LoadNifti', args }, { name: 'TestNoise', args: { fields: 'image' } }], { registry });
+  const a = make({ fields: 'image', as_closest_canonical: true });
+  const b = make({ as_closest_canonical: true, fields: ['image'] });
+  assert.equal(a.signature(), b.signature());
+  assert.equal(a.signature(), '[[0,"LoadNifti",null,{"as_closest_canonical":true,"fields":["image"]}]]');
+  assert.notEqual(a.signature(), make({ fields: 'image' }).signature());
+  assert.notEqual(a.signature(0, 2), a.signature());
+});
+
 test('chain: split ends the cacheable prefix at the first random transform; describe is one line', (t) => {
   const chain = createChain(ENTRIES, { registry: testRegistry() });
   const { prefix, tail, boundary } = chain.split();

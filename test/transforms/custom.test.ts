@@ -106,6 +106,8 @@ test('custom: definition objects, Clara-style classes and factories run in a cha
     ],
   );
   assert.deepEqual(chain.transforms[0].args, { fields: 'image', value: 10 }, 'schema defaults and parsing apply');
+  assert.equal(chain.transforms[0].source, join(dir, 'custom', 'my-transforms.js'));
+  assert.equal(chain.transforms[1].source, undefined);
   assert.equal(chain.split().boundary, 2);
   const out = chain.apply({ image: image([1, 2, 3], [3, 1]) }, KEY);
   const sign = rngFor(1, 0, 3, 2).bernoulli(0.5) ? -1 : 1;
