@@ -115,6 +115,7 @@ console.log(`Transform throughput, million voxels/s (Node ${process.version}, ${
 console.log(`| transform | ${columns.join(' | ')} |`);
 console.log(`|---|${columns.map(() => '---:').join('|')}|`);
 for (const d of defs) console.log(`| ${d.name} | ${results.get(d.name)!.join(' | ')} |`);
+console.log('\nValues in the millions mean the transform moves no voxels (it only changes metadata).');
 
 // The runner's own cost per transform (context, provenance, timing), on a tiny image.
 {
