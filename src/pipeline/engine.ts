@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { VoxelpipeError } from '../util/errors.js';
 import { ARRAY_CTORS } from '../volume/dtype.js';
 import type { Batch, BatchField, BatchRow } from './batch.js';
-import type { Item, PipelineOptions } from './options.js';
+import type { ChainEntry, Item, PipelineOptions } from './options.js';
 import { WorkerPool, type PoolStats } from './pool.js';
 import { createProcessor, itemSource, type Processor, type ProcessorConfig, type SampleResult, type SampleTask, type WorkerTask } from './sample-processor.js';
 import { createSampler, globalPosition, resolveRank, type Sampler, type SamplingItem, type SamplingOptions } from '../sampling/index.js';
@@ -76,12 +76,13 @@ const WORKER_ENTRY = (() => {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const o = { ...PIPELINE_DEFAULTS, ...stripUndefined(options), items: options.items, transforms: options.transforms };
   validate(o);
-  const fields = o.fields ?? (o.task === 'classification' ? ['image', 'label'] : ['image', 'label']);
+  const fields = o.fields ?? ['image', 'label'];
   const labelField = o.labelField ?? 'label';
   const merge = new Set<string>();
   for (const bt of o.batchTransforms ?? []) {
-    if (bt.name.split('#')[0] !== 'MergeBatchDims')
-      throw new VoxelpipeError('ERR_CONFIG', `${bt.jsonPath ?? 'batch_transforms'}: batch transform "${bt.name}" is not supported (supported: MergeBatchDims)`);
+    const name = entryName(bt);
+    if (name.split('#')[0] !== 'MergeBatchDims')
+      throw new VoxelpipeError('ERR_CONFIG', `${bt.jsonPath ?? 'batch_transforms'}: batch transform "${name}" is not supported (supported: MergeBatchDims)`);
     const f = bt.args?.fields;
     for (const name of typeof f === 'string' ? [f] : Array.isArray(f) ? (f as string[]) : fields) merge.add(name);
   }
@@ -310,7 +311,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     for (let e = start; e < start + count; e++) yield* epoch(e, bo);
   }
 
-  const names = o.transforms.map((t) => t.name);
+  const names = o.transforms.filter((t) => !t.disabled).map(entryName);
   return {
     epoch,
     batches,
@@ -357,6 +358,11 @@ function validate(o: PipelineOptions & { batchSize: number; workers: number; pre
   if (!Number.isInteger(o.workers) || o.workers < 0) throw bad(`num_workers must be an integer >= 0, got ${o.workers}`);
   if (!Number.isInteger(o.prefetch) || o.prefetch < 0) throw bad(`prefetch_size must be an integer >= 0, got ${o.prefetch}`);
   if (!Number.isInteger(o.duplicateCount) || o.duplicateCount < 1) throw bad(`duplicate_count must be a positive integer, got ${o.duplicateCount}`);
+}
+
+/** How an entry is named in logs: its catalogue name, or a custom module's path. */
+function entryName(e: ChainEntry): string {
+  return 'name' in e && typeof e.name === 'string' ? e.name : (e as { path: string }).path;
 }
 
 /** An item's category for balanced sampling: a class index, a name, or the index of a one-hot vector. */

@@ -1,16 +1,9 @@
 import type { ArrayDType } from '../volume/dtype.js';
 import type { DataFormat } from './batch.js';
 
-/** A transform entry as the engine receives it: already resolved by the config layer. */
-export interface ChainEntry {
-  /** "Name" or "Name#alias" (or, with `path`, the export name). */
-  name: string;
-  args?: Record<string, unknown>;
-  /** Custom (BYOC) transform module, absolute path with optional "#Export". */
-  path?: string;
-  /** JSON path of the entry in its config, for error messages. */
-  jsonPath?: string;
-}
+import type { ChainEntry } from '../transforms/chain.js';
+
+export type { ChainEntry };
 
 /** One datalist item: field -> file path(s) or value (class label, weight, ...). */
 export type Item = Record<string, unknown>;

@@ -1,10 +1,10 @@
 import { pathToFileURL } from 'node:url';
 import { VoxelpipeError } from '../util/errors.js';
-import { rngFor } from '../util/rng.js';
 import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, type Sample } from '../transforms/image.js';
-import type { Transform, TransformDefinition } from '../transforms/types.js';
+import type { TransformDefinition } from '../transforms/types.js';
+import { createChainAsync, type ChainStats } from '../transforms/chain.js';
 import type { DataFormat } from './batch.js';
 import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
 import type { ChainEntry, Item, LabelEncoding } from './options.js';
@@ -95,27 +95,11 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     const mod = (await import(pathToFileURL(cfg.extraTransforms).href)) as { definitions?: TransformDefinition[] };
     for (const def of mod.definitions ?? []) registry.register(def);
   }
-  const chain: Transform[] = cfg.transforms.map((e, i) => registry.create(e, e.jsonPath ?? `pre_transforms[${i}]`));
-  const firstRandom = chain.findIndex((t) => t.isRandom);
-  const prefixLength = firstRandom < 0 ? chain.length : firstRandom;
+  const chain = await createChainAsync(cfg.transforms, { registry, root: cfg.root, path: 'pre_transforms' });
+  const { boundary } = chain.split();
+  const names = chain.transforms.map((t) => (t.alias ? `${t.name}#${t.alias}` : t.name));
 
-  /** Transforms [from, to) on `sample`; transform i always draws from the (seed, epoch, position, i) stream. */
-  const run = (sample: Sample, item: Item, epoch: number, position: number, from: number, to: number, timings: number[]) => {
-    for (let i = from; i < to; i++) {
-      const t = chain[i];
-      const rng = rngFor(cfg.seed, epoch, position, i);
-      const t0 = process.hrtime.bigint();
-      try {
-        sample = t.apply(sample, { rng, record: () => {}, root: cfg.root });
-      } catch (e) {
-        throw transformFailure(e, t, i, sample, item);
-      }
-      timings[i] = Number(process.hrtime.bigint() - t0);
-    }
-    return sample;
-  };
-
-  const finish = (sample: Sample, task: SampleTask, timings: number[]): ProcessorOutput => {
+  const finish = (sample: Sample, task: SampleTask, stats: ChainStats): ProcessorOutput => {
     const fields: Record<string, FieldRows> = {};
     const transferList: ArrayBuffer[] = [];
     for (const name of cfg.fields) {
@@ -123,28 +107,40 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
       fields[name] = rows;
       transferList.push(rows.buffer);
     }
+    const timings = stats.transforms.map((t) => t.totalNs);
     return { result: { position: task.position, itemIndex: task.itemIndex, fields, timings }, transferList };
   };
+  const key = (task: SampleTask) => ({ seed: cfg.seed, epoch: task.epoch, index: task.position });
 
   return {
-    prefixLength,
-    names: chain.map((t) => (t.alias ? `${t.name}#${t.alias}` : t.name)),
+    prefixLength: boundary,
+    names,
     sample(task) {
-      const timings = new Array<number>(chain.length).fill(0);
-      const out = run({ ...task.item }, task.item, task.epoch, task.position, 0, chain.length, timings);
-      return finish(out, task, timings);
+      const stats = chain.newStats();
+      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats }));
+      return finish(out, task, stats);
     },
     prefix(item, shared) {
-      // The prefix is deterministic: its keys are never used, any epoch/position will do.
-      const out = run({ ...item }, item, 0, 0, 0, prefixLength, new Array<number>(chain.length).fill(0));
+      // The prefix is deterministic: it draws nothing, so any key will do.
+      const out = withSource(item, () => chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary));
       return shared ? toShared(out) : out;
     },
     tail(task, cached) {
-      const timings = new Array<number>(chain.length).fill(0);
-      const out = run({ ...cached }, task.item, task.epoch, task.position, prefixLength, chain.length, timings);
-      return finish(out, task, timings);
+      const stats = chain.newStats();
+      const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats }));
+      return finish(out, task, stats);
     },
   };
+}
+
+/** Runs `fn`, prefixing an error's one-line message with the item's file, so every failure names its sample. */
+function withSource(item: Item, fn: () => Sample): Sample {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof VoxelpipeError) throw new VoxelpipeError(e.code, `${itemSource(item)}: ${e.message}`, { cause: e, context: e.context });
+    throw e;
+  }
 }
 
 /** A copy of `s` whose voxel arrays live in SharedArrayBuffers (other values are kept). */
@@ -166,19 +162,6 @@ export function itemSource(item: Item): string {
   if (typeof img === 'string') return img;
   if (Array.isArray(img)) return img.join(', ');
   return JSON.stringify(item).slice(0, 80);
-}
-
-function transformFailure(e: unknown, t: Transform, index: number, sample: Sample, item: Item): VoxelpipeError {
-  const shapes = Object.entries(sample)
-    .filter(([, v]) => isChainImage(v))
-    .map(([k, v]) => `${k} [${(v as ChainImage).shape}] ${(v as ChainImage).data.constructor.name.replace('Array', '').toLowerCase()}`)
-    .join(', ');
-  const what = e instanceof Error ? e.message : String(e);
-  return new VoxelpipeError(
-    e instanceof VoxelpipeError ? e.code : 'ERR_TRANSFORM_FAILED',
-    `${itemSource(item)}: transform ${index} (${t.alias ? `${t.name}#${t.alias}` : t.name}) failed: ${what}${shapes ? ` [inputs: ${shapes}]` : ''}`,
-    { cause: e, context: { transform: t.name, index } },
-  );
 }
 
 function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: Item): FieldRows {

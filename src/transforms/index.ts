@@ -3,3 +3,8 @@ export * from './types.js';
 export * from './args.js';
 export { TransformRegistry, type TransformEntry } from './registry.js';
 export { CATALOGUE, createDefaultRegistry } from './catalogue.js';
+export { Chain, ChainStats, createChain, createChainAsync, describeInputs, type ChainKey, type ChainEntry, type ChainOptions, type ApplyOptions, type TransformTime } from './chain.js';
+export { loadCustomTransforms, createCustomTransform, parseCustomSpec, type CustomEntry, type CustomDefinition, type CustomTransforms } from './custom.js';
+export { PROVENANCE, provenanceOf, formatProvenance, type ProvenanceEntry } from './provenance.js';
+export { loaderArgs, loaderImpl, convertImage, stackChannels, type LoaderSpec } from './load/loader.js';
+export { closestCanonical, ioOrientation, isCanonical, type AxisOrientation } from './load/canonical.js';

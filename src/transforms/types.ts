@@ -21,6 +21,8 @@ export interface Transform {
   readonly name: string;
   /** The alias of `name#alias` entries, if any. */
   readonly alias?: string;
+  /** The module file of a custom transform (`{ "path": ... }` entries); absent for catalogue transforms. */
+  readonly source?: string;
   /** Parsed args with defaults filled in (what provenance and cache keys use). */
   readonly args: Readonly<Record<string, unknown>>;
   /** True when output depends on `ctx.rng`; the cacheable prefix ends at the first random transform. */

@@ -22,11 +22,12 @@ export const ErrorCodes = [
   'ERR_INVALID_VOLUME',
   'ERR_INVALID_ARGUMENT',
   'ERR_CONFIG',
-  'ERR_TRANSFORM_FAILED',
   'ERR_SHAPE_MISMATCH',
   'ERR_WORKER_DIED',
   'ERR_TIMEOUT',
   'ERR_ABORTED',
+  /** A transform failed while applying to a sample (the message names the transform, its chain index and the sample's inputs). */
+  'ERR_TRANSFORM',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -167,8 +167,11 @@ test('pipeline: a failing transform names the file, the transform and the input 
     const p = createPipeline(options(items, { workers, shuffle: false, transforms: [...options(items).transforms, { name: 'TestFailOnBad' }] }));
     try {
       await assert.rejects(collect(p), (e: VoxelpipeError) => {
-        assert.equal(e.code, 'ERR_TRANSFORM_FAILED');
-        assert.equal(e.message, `${items[2].image}: transform 2 (TestFailOnBad) failed: planted transform failure [inputs: image [4,5,3,1,2] float32, label [4,5,3,1,2] float32]`);
+        assert.equal(e.code, 'ERR_TRANSFORM');
+        assert.equal(
+          e.message,
+          `${items[2].image}: pre_transforms[2] TestFailOnBad (chain index 2) failed on sample 2 of epoch 0: planted transform failure [inputs: image float32 [4,5,3,1,2] batched from ${items[2].image}, label float32 [4,5,3,1,2] batched from ${items[2].label}]`,
+        );
         return true;
       });
     } finally {

@@ -34,7 +34,7 @@ test('pool: buffers are transferred both ways, not copied', async () => {
 test('pool: a task error comes back with its code; the worker keeps serving', async () => {
   const pool = new WorkerPool({ filename: WORKER, size: 1 });
   try {
-    await assert.rejects(pool.run({ op: 'throw' }), (e: unknown) => e instanceof VoxelpipeError && e.code === 'ERR_TRANSFORM_FAILED' && e.message === 'planted failure');
+    await assert.rejects(pool.run({ op: 'throw' }), (e: unknown) => e instanceof VoxelpipeError && e.code === 'ERR_TRANSFORM' && e.message === 'planted failure');
     await assert.rejects(pool.run({ op: 'throw-plain' }), (e: Error) => e.name === 'TypeError' && e.message === 'plain failure');
     assert.equal(await pool.run({ op: 'echo', value: 7 }), 7);
     assert.equal(pool.stats.respawned, 0);

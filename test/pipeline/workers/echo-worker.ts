@@ -15,7 +15,7 @@ serveTasks((payload) => {
       return { result: { sum: s, out: out.buffer, received: p.buffer!.byteLength }, transferList: [out.buffer] };
     }
     case 'throw':
-      throw new VoxelpipeError('ERR_TRANSFORM_FAILED', 'planted failure');
+      throw new VoxelpipeError('ERR_TRANSFORM', 'planted failure');
     case 'throw-plain':
       throw new TypeError('plain failure');
     case 'exit':
