@@ -58,7 +58,7 @@ export function decodeFrame(img: DicomImage, f: number, maxBytes: number): Voxel
     } else {
       let dec: ArrayLike<number>;
       try {
-        const copy = frame.slice();
+        const copy = new Uint8Array(frame); // a copy: Buffer#slice would be a view on a pooled buffer
         dec = new LosslessDecoder().decode(copy.buffer, 0, copy.length, bytesPer);
       } catch (e) {
         throw fileError('ERR_BAD_HEADER', img.file, `corrupt JPEG lossless pixel data in frame ${f + 1}: ${(e as Error)?.message ?? String(e)}`, e);
