@@ -69,7 +69,8 @@ export function stackGeometry(slices: StackSlice[], where: string, what: string)
           `${what}: ${slices[order[k]].label} and ${slices[order[k + 1]].label} are at the same position ${d[order[k]].toFixed(3)} mm along the slice normal (duplicates, or several echoes/time points in one series)`,
         );
     const sorted = diffs.slice().sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)];
+    // Lower median: with two gaps, the smaller is taken as the step (a gap is rarely smaller than the step).
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
     for (let k = 0; k < diffs.length; k++) {
       if (Math.abs(diffs[k] - median) <= 0.01 * median + 1e-3) continue;
       const m = diffs[k] / median;
