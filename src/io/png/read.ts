@@ -77,7 +77,7 @@ export function readPng(file: string, options: ReadOptions = {}): Volume {
     png = PNG.sync.read(b, { skipRescale: true }) as unknown as typeof png;
   } catch (e) {
     const msg = (e as Error)?.message ?? String(e);
-    throw fileError(/end|truncat|unexpected|insufficient/i.test(msg) ? 'ERR_TRUNCATED' : 'ERR_BAD_HEADER', file, `PNG cannot be decoded: ${msg}`, e);
+    throw fileError(/end|truncat|unexpected|insufficient|waiting|waitng|finished stream/i.test(msg) ? 'ERR_TRUNCATED' : 'ERR_BAD_HEADER', file, `PNG cannot be decoded: ${msg}`, e);
   }
   const rgba = png.data;
   if (rgba.length !== h.width * h.height * 4) throw fileError('ERR_TRUNCATED', file, `PNG decodes to ${rgba.length} samples, expected ${h.width * h.height * 4}`);
