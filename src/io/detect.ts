@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { fileError, fromFsError } from '../util/errors.js';
 import { gunzipPrefix, isGzip } from './gzip.js';
-import { isDicom, isBareDicom } from './dicom/parse.js';
+import { hasPreamble, isBareDicom } from './dicom/parse.js';
 import { isJpeg } from './jpeg/read.js';
 import { isMetaImage } from './metaimage/read.js';
 import { isNpy } from './numpy/read.js';
@@ -64,7 +64,7 @@ export function sniffFormat(head: Uint8Array, name = ''): ImageFormat | undefine
   if (isNrrd(head)) return 'nrrd';
   if (isPng(head)) return 'png';
   if (isJpeg(head)) return 'jpeg';
-  if (head.length >= 132 && isDicom(head)) return 'dicom';
+  if (hasPreamble(head)) return 'dicom';
   if (isMetaImage(head)) return 'metaimage';
   const lower = name.toLowerCase();
   if (isZip(head) && lower.endsWith('.npz')) return 'npz';

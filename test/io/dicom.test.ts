@@ -49,10 +49,10 @@ test('dicom: an explicit list of files reads like the folder', () => {
   assert.deepEqual(Array.from(a.data.subarray(0, 50)), Array.from(b.data.subarray(0, 50)));
 });
 
-test('dicom: every supported transfer syntax decodes to the same pixels (implicit, big endian, deflated, RLE, JPEG lossless)', () => {
+test('dicom: every supported transfer syntax decodes to the same pixels (implicit, big endian, deflated, RLE, JPEG lossless, no preamble)', () => {
   const ref = readVolume(join(SERIES, 'img00.dcm'));
   assert.deepEqual(ref.shape, [16, 12], 'a single-frame file is a 2D image [columns, rows]');
-  for (const name of ['ts-implicit.dcm', 'ts-bigendian.dcm', 'ts-deflated.dcm', 'ts-rle.dcm', 'ts-jpeg-lossless.dcm']) {
+  for (const name of ['ts-implicit.dcm', 'ts-bigendian.dcm', 'ts-deflated.dcm', 'ts-rle.dcm', 'ts-jpeg-lossless.dcm', 'bare-implicit.dcm', 'bare-explicit.dcm']) {
     const v = readVolume(join(DIR, name));
     assert.deepEqual(v.shape, ref.shape, name);
     assert.deepEqual(v.affine, ref.affine, name);

@@ -48,8 +48,12 @@ export const SUPPORTED_SYNTAXES = new Set([
 
 /** "DICM" at byte 128 (Part 10), or a bare dataset starting with a group 0002/0008 element. */
 export function isDicom(b: Uint8Array): boolean {
-  if (b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return true;
-  return isBareDicom(b);
+  return hasPreamble(b) || isBareDicom(b);
+}
+
+/** The Part 10 file signature: "DICM" after a 128-byte preamble. */
+export function hasPreamble(b: Uint8Array): boolean {
+  return b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
 }
 
 /** A dataset without preamble (old ACR-NEMA-like files): implicit VR little endian group 0008. */
@@ -132,7 +136,9 @@ export function parseDicom(bytes: Uint8Array, file: string, maxBytes: number): D
         return full;
       },
     } as dicomParser.ParseDicomOptions;
-    if (isBareDicom(bytes) && !(bytes.length >= 132 && bytes[128] === 0x44)) (options as { TransferSyntaxUID?: string }).TransferSyntaxUID = '1.2.840.10008.1.2';
+    // No preamble and no meta header: the transfer syntax is unknown; two VR letters after the tag mean explicit VR.
+    if (!hasPreamble(bytes) && isBareDicom(bytes))
+      (options as { TransferSyntaxUID?: string }).TransferSyntaxUID = /^[A-Z]{2}$/.test(String.fromCharCode(bytes[4], bytes[5])) ? '1.2.840.10008.1.2.1' : '1.2.840.10008.1.2';
     ds = dicomParser.parseDicom(bytes, options);
   } catch (e) {
     const err = e as { exception?: unknown; message?: string };
