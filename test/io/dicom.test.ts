@@ -128,6 +128,17 @@ test('dicom: missing slices, non-uniform spacing, duplicates and mixed series ar
   const picked = readVolume(mixed, { seriesInstanceUID: '1.2.826.0.1.3680043.9.7433.10' });
   assert.deepEqual(picked.shape, [16, 12, 5]);
 
+  // A non-image DICOM object in the folder (here: a slice cut before its Pixel Data) is skipped.
+  const withDoc = join(tmp, 'with-doc');
+  mkdirSync(withDoc);
+  for (const f of files) copyFileSync(join(SERIES, f), join(withDoc, f));
+  const bytes = readFileSync(join(SERIES, 'img00.dcm'));
+  writeFileSync(join(withDoc, 'report.dcm'), bytes.subarray(0, bytes.indexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00]))));
+  const v = readVolume(withDoc);
+  assert.deepEqual(v.shape, [16, 12, 5]);
+  assert.equal(v.meta.skippedFiles, 1);
+  assertVoxelpipeError(() => readVolume(join(withDoc, 'report.dcm')), 'ERR_BAD_HEADER', ['report.dcm: DICOM file has no Pixel Data']);
+
   const empty = join(tmp, 'empty');
   mkdirSync(empty);
   assertVoxelpipeError(() => readVolume(empty), 'ERR_UNKNOWN_FORMAT', ['folder holds no DICOM files']);

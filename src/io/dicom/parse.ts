@@ -1,7 +1,7 @@
 import dicomParser from 'dicom-parser';
 import { inflateRawSync } from 'node:zlib';
 import { kMaxLength } from 'node:buffer';
-import { fileError } from '../../util/errors.js';
+import { VoxelpipeError, fileError } from '../../util/errors.js';
 import type { DType } from '../../volume/dtype.js';
 
 /**
@@ -11,6 +11,9 @@ import type { DType } from '../../volume/dtype.js';
  */
 
 export type DataSet = dicomParser.DataSet;
+
+/** `context.reason` of the error for a DICOM file that holds no image (a report, a presentation state...). */
+export const NO_PIXEL_DATA = 'no-pixel-data';
 
 export const TRANSFER_SYNTAXES: Record<string, string> = {
   '1.2.840.10008.1.2': 'Implicit VR Little Endian',
@@ -153,7 +156,8 @@ function describeDicom(ds: DataSet, file: string): DicomImage {
   const ts = ds.string('x00020010') ?? '1.2.840.10008.1.2';
   const rows = ds.uint16('x00280010') ?? 0;
   const columns = ds.uint16('x00280011') ?? 0;
-  if (!ds.elements.x7fe00010) throw fileError('ERR_BAD_HEADER', file, 'DICOM file has no Pixel Data (7FE0,0010): not an image');
+  if (!ds.elements.x7fe00010)
+    throw new VoxelpipeError('ERR_BAD_HEADER', `${file}: DICOM file has no Pixel Data (7FE0,0010): not an image`, { context: { file, reason: NO_PIXEL_DATA } });
   if (rows < 1 || columns < 1) throw fileError('ERR_BAD_HEADER', file, `DICOM Rows ${rows} / Columns ${columns} must be positive`);
   const frames = Math.max(1, ds.intString('x00280008') ?? 1);
   if (!Number.isSafeInteger(frames)) throw fileError('ERR_BAD_HEADER', file, `DICOM NumberOfFrames ${ds.string('x00280008')} is not an integer`);

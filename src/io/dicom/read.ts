@@ -1,13 +1,13 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { fileError, formatBytes, fromFsError } from '../../util/errors.js';
+import { VoxelpipeError, fileError, formatBytes, fromFsError } from '../../util/errors.js';
 import { DTYPE_INFO, allocArray, type VoxelArray } from '../../volume/dtype.js';
 import type { Volume } from '../../volume/volume.js';
 import { defaultMaxBytes, type ReadOptions } from '../options.js';
 import { checkLimit, readWhole } from '../raw.js';
 import type { VolumeHeader } from '../read-volume.js';
 import { stackGeometry, type StackSlice } from './geometry.js';
-import { isDicom, parseDicom, syntaxName, type DicomImage } from './parse.js';
+import { NO_PIXEL_DATA, isDicom, parseDicom, syntaxName, type DicomImage } from './parse.js';
 import { decodeFrame } from './pixels.js';
 
 export interface DicomReadOptions extends ReadOptions {
@@ -29,6 +29,8 @@ interface Plan {
   affine: number[][];
   format: 'dicom' | 'dicom-series';
   oriented: boolean;
+  /** DICOM files of the folder skipped because they hold no image. */
+  skipped?: number;
 }
 
 /**
@@ -118,17 +120,30 @@ function planSeries(source: string | string[], options: DicomReadOptions): Plan 
   // Parse all; group by series. Each parsed file keeps its own bytes (bounded by the files' total size).
   const bySeries = new Map<string, DicomImage[]>();
   let total = 0;
+  let skipped = 0;
   for (const f of files) {
     const bytes = readWhole(f);
     total += bytes.length;
     // The parsed files stay in memory until the volume is assembled: bound them too.
     if (total > maxBytes * 2 + 64 * 1024 * 1024)
       throw fileError('ERR_TOO_LARGE', where, `DICOM files add up to more than twice the ${formatBytes(maxBytes)} limit (maxBytes / VOXELPIPE_MAX_BYTES)`);
-    const img = parseDicom(bytes, f, maxBytes);
+    let img: DicomImage;
+    try {
+      img = parseDicom(bytes, f, maxBytes);
+    } catch (e) {
+      // A folder may hold non-image objects (structured reports, presentation states): skip them.
+      if (typeof source === 'string' && e instanceof VoxelpipeError && e.context.reason === NO_PIXEL_DATA) {
+        skipped++;
+        total -= bytes.length;
+        continue;
+      }
+      throw e;
+    }
     const list = bySeries.get(img.seriesUID) ?? [];
     list.push(img);
     bySeries.set(img.seriesUID, list);
   }
+  if (bySeries.size === 0) throw fileError('ERR_UNKNOWN_FORMAT', where, `folder holds ${skipped} DICOM files but no images (no Pixel Data)`);
   let images: DicomImage[];
   if (options.seriesInstanceUID !== undefined) {
     const chosen = bySeries.get(options.seriesInstanceUID);
@@ -159,7 +174,7 @@ function planSeries(source: string | string[], options: DicomReadOptions): Plan 
   const planes = order.map((i) => planesIn[i]);
   const spatial = [ref.columns, ref.rows, planes.length];
   return finishPlan(
-    { where, planes, shape: ref.samples > 1 ? [...spatial, ref.samples] : spatial, spacing: ref.samples > 1 ? [...geo.spacing, 1] : geo.spacing.slice(), affine: geo.affine, format: 'dicom-series', oriented: geo.oriented },
+    { where, planes, shape: ref.samples > 1 ? [...spatial, ref.samples] : spatial, spacing: ref.samples > 1 ? [...geo.spacing, 1] : geo.spacing.slice(), affine: geo.affine, format: 'dicom-series', oriented: geo.oriented, skipped },
     maxBytes,
   );
 }
@@ -204,7 +219,7 @@ function assemble(plan: Plan, options: ReadOptions): Volume {
     oriented: plan.oriented,
     sclSlope: uniform ? slopes[0] : 1,
     sclInter: uniform ? inters[0] : 0,
-    ...(plan.format === 'dicom-series' ? { files: new Set(plan.planes.map((p) => p.image.file)).size } : {}),
+    ...(plan.format === 'dicom-series' ? { files: new Set(plan.planes.map((p) => p.image.file)).size, skippedFiles: plan.skipped ?? 0 } : {}),
     ...(samples > 1 ? { channels: samples } : {}),
   };
   if (!identity && !(uniform && options.scaling === 'defer')) {
