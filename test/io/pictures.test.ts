@@ -102,6 +102,12 @@ test('png and jpeg: truncated, corrupt and absurd files give one-line errors nam
   // IHDR claiming 100000 x 100000 pixels, in a file of a few bytes: refused before decoding.
   const huge = w('huge.png', png(100000, 100000, 16, 6, [Buffer.alloc(8)]));
   assertVoxelpipeError(() => readVolume(huge), 'ERR_TOO_LARGE', [huge]);
+  // Interlaced 4x4 grey whose image data inflates to 1 MB (a few hundred bytes expected): refused, not inflated.
+  const bombIhdr = png(4, 4, 8, 0, [Buffer.alloc(2 ** 20 - 1)]);
+  bombIhdr[8 + 8 + 12] = 1; // interlace method byte of IHDR
+  bombIhdr.writeUInt32BE(crc32(bombIhdr.subarray(12, 12 + 17)), 29); // fix the IHDR CRC
+  const bomb = w('bomb.png', bombIhdr);
+  assertVoxelpipeError(() => readVolume(bomb), 'ERR_BAD_HEADER', [bomb, 'PNG image data inflates past the']);
   const badDepth = w('depth.png', png(2, 2, 7, 0, [Buffer.alloc(2), Buffer.alloc(2)]));
   assertVoxelpipeError(() => readVolume(badDepth), 'ERR_BAD_HEADER', [badDepth, 'bit depth 7']);
   const corrupt = Buffer.from(good);

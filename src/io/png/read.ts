@@ -1,4 +1,5 @@
 import { PNG } from 'pngjs';
+import { inflateSync } from 'node:zlib';
 import { fileError } from '../../util/errors.js';
 import type { Volume } from '../../volume/volume.js';
 import { defaultMaxBytes, type ReadOptions } from '../options.js';
@@ -72,6 +73,7 @@ export function readPng(file: string, options: ReadOptions = {}): Volume {
   const bytes = h.bitDepth === 16 ? 2 : 1;
   // pngjs always expands to 4 channels: that is what it allocates.
   checkLimit(file, h.width * h.height * 4 * bytes, options.maxBytes ?? defaultMaxBytes());
+  if (b[28] === 1) checkInterlacedSize(b, h, file);
   let png: { width: number; height: number; data: Uint8Array | Uint16Array };
   try {
     png = PNG.sync.read(b, { skipRescale: true }) as unknown as typeof png;
@@ -100,4 +102,30 @@ function identity(): number[][] {
     [0, 0, 1, 0],
     [0, 0, 0, 1],
   ];
+}
+
+/**
+ * pngjs inflates interlaced images without an output limit; bound it here
+ * (Adam7 adds at most one filter byte per pass row to the plain size) so a
+ * small file cannot inflate to gigabytes.
+ */
+function checkInterlacedSize(b: Uint8Array, h: Ihdr, file: string): void {
+  const channels = [1, 0, 3, 1, 2, 0, 4][h.colorType];
+  const rowBytes = Math.ceil((h.width * channels * h.bitDepth) / 8);
+  const limit = h.height * (rowBytes + 1) + 7 * h.height + 7 * 8;
+  const idat: Uint8Array[] = [];
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let p = 8; p + 8 <= b.length; ) {
+    const len = dv.getUint32(p);
+    const t = String.fromCharCode(b[p + 4], b[p + 5], b[p + 6], b[p + 7]);
+    if (t === 'IDAT') idat.push(b.subarray(p + 8, Math.min(b.length, p + 8 + len)));
+    if (t === 'IEND') break;
+    p += 12 + len;
+  }
+  try {
+    inflateSync(Buffer.concat(idat), { maxOutputLength: limit, finishFlush: 2 /* Z_SYNC_FLUSH: tolerate a cut stream here */ });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+      throw fileError('ERR_BAD_HEADER', file, `PNG image data inflates past the ${limit} bytes a ${h.width}x${h.height} image needs`, e);
+  }
 }
