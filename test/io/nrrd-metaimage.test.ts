@@ -6,6 +6,7 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import { readVolume, readVolumeHeader } from '../../src/io/index.js';
 import { linearIndex } from '../../src/volume/volume.js';
 import { assertVoxelpipeError, tempDir } from '../helpers.js';
+import { convertToNifti } from '../../src/cli/commands/convert.js';
 
 /**
  * NRRD and MetaImage files written here from their specifications
@@ -187,4 +188,19 @@ test('metaimage: truncated, corrupt and absurd files give one-line errors naming
   assertVoxelpipeError(() => readVolume(badtype), 'ERR_UNSUPPORTED_DATATYPE', [badtype, 'ElementType MET_STRING']);
   const baddims = w('baddims.mha', mha('ElementType = MET_SHORT\n', int16Bytes()).toString('latin1').replace('DimSize = 4 3 2', 'DimSize = 4 x 2'));
   assertVoxelpipeError(() => readVolume(baddims), 'ERR_BAD_HEADER', [baddims, 'DimSize = 4 x 2 is not 3 numbers']);
+});
+
+test('nrrd and metaimage: round trip through NIfTI keeps values, affine and spacing', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'a.nrrd'), nrrd(`type: short\ndimension: 3\nsizes: 4 3 2\nendian: little\nencoding: gzip\n${LPS_HEADER}`, gzipSync(int16Bytes())));
+  writeFileSync(join(dir, 'a.mha'), mha(`${MHA_GEOMETRY}ElementType = MET_SHORT\n`, int16Bytes()));
+  for (const name of ['a.nrrd', 'a.mha']) {
+    const out = join(dir, `${name}.nii.gz`);
+    const src = convertToNifti(join(dir, name), out);
+    const back = readVolume(out);
+    assertValues(back, `${name} via NIfTI`);
+    assert.equal(back.dtype, 'int16');
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) assert.ok(Math.abs(back.affine[r][c] - RAS_AFFINE[r][c]) < 1e-5, `${name} affine[${r}][${c}]`);
+    back.spacing.forEach((x, i) => assert.ok(Math.abs(x - src.spacing[i]) < 1e-5, `${name} spacing[${i}]`));
+  }
 });
