@@ -182,3 +182,27 @@ test('dicom: truncated, corrupt and absurd files give one-line errors naming the
   assert.ok(g && ['ERR_BAD_HEADER', 'ERR_TRUNCATED'].includes(g.code ?? ''), `garbage: ${g?.message}`);
   assert.ok(g!.message.startsWith(bad));
 });
+
+test('dicom: a series whose slices have different RescaleSlope is rescaled slice by slice (never deferred)', (t) => {
+  const tmp = tempDir(t);
+  const dir = join(tmp, 'slopes');
+  mkdirSync(dir);
+  for (const f of readdirSync(SERIES)) copyFileSync(join(SERIES, f), join(dir, f));
+  // img00.dcm is slice k = 3: give it RescaleSlope 2 (the DS value "1.0 " patched in place).
+  const b = readFileSync(join(dir, 'img00.dcm'));
+  const tag = Buffer.from([0x28, 0x00, 0x53, 0x10, 0x44, 0x53, 0x04, 0x00, 0x31, 0x2e]);
+  const at = b.indexOf(tag);
+  assert.ok(at > 0, 'RescaleSlope element found');
+  b[at + 8] = 0x32;
+  writeFileSync(join(dir, 'img00.dcm'), b);
+  const plain = readVolume(SERIES, { scaling: 'defer' });
+  const v = readVolume(dir, { scaling: 'defer' });
+  assert.ok(v.data instanceof Float32Array);
+  assert.equal(v.meta.perSliceRescale, true);
+  assert.notEqual(v.meta.scalingDeferred, true);
+  const P = 16 * 12;
+  for (const [i, k] of [[0, 3], [100, 3], [5, 0], [191, 4]]) {
+    const stored = plain.data[k * P + i];
+    assert.equal(v.data[k * P + i], stored * (k === 3 ? 2 : 1) - 1024, `slice ${k} voxel ${i}`);
+  }
+});
