@@ -88,7 +88,6 @@ export function parseNrrdHeader(b: Uint8Array, file: string): NrrdHeader {
   const lines = headerText.split(/\r?\n/);
   const fields = new Map<string, string>();
   const keyValues = new Map<string, string>();
-  let dataFileLine = -1;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (line === '' || line.startsWith('#')) continue;
@@ -101,14 +100,11 @@ export function parseNrrdHeader(b: Uint8Array, file: string): NrrdHeader {
     if (!f) throw fileError('ERR_BAD_HEADER', file, `NRRD header line ${i + 1} is not "field: value": ${JSON.stringify(line.slice(0, 60))}`);
     const key = f[1].trim().toLowerCase();
     fields.set(key, f[2].trim());
-    if (key === 'data file' || key === 'datafile') {
-      dataFileLine = i;
-      break; // anything after a LIST data file line would be file names; detached headers end here in practice
-    }
+    // Lines after "data file: LIST" would be file names (refused below); a detached header ends here in practice.
+    if (key === 'data file' || key === 'datafile') break;
   }
   const detached = fields.get('data file') ?? fields.get('datafile');
   if (end < 0 && detached === undefined) throw fileError('ERR_TRUNCATED', file, 'NRRD header has no blank line ending it and no data file field');
-  void dataFileLine;
 
   const need = (k: string) => {
     const v = fields.get(k);
@@ -222,15 +218,11 @@ function layout(h: NrrdHeader, file: string): { shape: number[]; components: num
   return { shape: components > 1 ? [...spatial, ...rest, components] : [...spatial, ...rest], components };
 }
 
-function headerOf(file: string, b: Uint8Array): NrrdHeader {
-  return parseNrrdHeader(b, file);
-}
-
 /** Reads a `.nrrd` or `.nhdr` (with its data file). */
 export function readNrrd(file: string, options: ReadOptions = {}): Volume {
   const maxBytes = options.maxBytes ?? defaultMaxBytes();
   const b = readWhole(file);
-  const h = headerOf(file, b);
+  const h = parseNrrdHeader(b, file);
   const { shape, components } = layout(h, file);
   const n = numElements(h.sizes);
   const need = n * DTYPE_INFO[h.dtype].diskBytes;
