@@ -94,6 +94,15 @@ test('dicom: RGB (native and RLE) is planar [columns, rows, 3]; JPEG baseline is
       for (let i = 0; i < 14; i++)
         for (let c = 0; c < 3; c++) assert.equal(v.data[linearIndex(v.shape, [i, j, c])], rgb.data[linearIndex(rgb.shape, [j, i, c])]);
   }
+  // JPEG of RGB components (no YCbCr conversion, as PhotometricInterpretation RGB says) and of YBR_FULL 4:4:4.
+  const ref = readVolume(join(DIR, 'rgb8.dcm'));
+  for (const [name, tol] of [['rgb8-jpeg-rgb.dcm', 2], ['rgb8-jpeg-ybr.dcm', 6]] as const) {
+    const v = readVolume(join(DIR, name));
+    assert.deepEqual(v.shape, [14, 10, 3]);
+    let w = 0;
+    for (let i = 0; i < v.data.length; i++) w = Math.max(w, Math.abs(v.data[i] - ref.data[i]));
+    assert.ok(w <= tol, `${name} differs by ${w}`);
+  }
   const grey = readVolume(join(DIR, 'grey8.npy'));
   const jpg = readVolume(join(DIR, 'grey8-jpeg.dcm'));
   assert.deepEqual(jpg.shape, [14, 10]);

@@ -50,7 +50,8 @@ export function decodeFrame(img: DicomImage, f: number, maxBytes: number): Voxel
       const sof = parseJpegFrame(frame, img.file);
       if (sof.precision !== 8 || img.bitsAllocated !== 8)
         throw fileError('ERR_UNSUPPORTED_DATATYPE', img.file, `DICOM transfer syntax ${syntaxName(ts)} with ${sof.precision}-bit samples not supported (jpeg-js decodes 8-bit only)`);
-      const dec = decodeJpegRgb(frame, img.file, maxBytes);
+      // DICOM says what the JPEG components are: RGB means no YCbCr -> RGB conversion (PS3.5 8.2.1).
+      const dec = decodeJpegRgb(frame, img.file, maxBytes, img.samples === 3 ? !img.photometric.startsWith('RGB') : undefined);
       if (dec.width !== img.columns || dec.height !== img.rows)
         throw fileError('ERR_BAD_HEADER', img.file, `JPEG frame ${f + 1} is ${dec.width}x${dec.height}, the header says ${img.columns}x${img.rows}`);
       out = allocArray(DTYPE_INFO[img.dtype].arrayDType, pixels * img.samples);

@@ -65,9 +65,17 @@ function checkFrame(f: JpegFrame, file: string): void {
  * Decodes JPEG bytes to interleaved RGB with jpeg-js, mapping its errors to
  * VoxelpipeErrors naming `file`. Shared with the DICOM reader.
  */
-export function decodeJpegRgb(b: Uint8Array, file: string, maxBytes: number): { width: number; height: number; rgb: Uint8Array } {
+export function decodeJpegRgb(b: Uint8Array, file: string, maxBytes: number, colorTransform?: boolean): { width: number; height: number; rgb: Uint8Array } {
   try {
-    const img = jpeg.decode(b, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxMemoryUsageInMB: Math.max(16, Math.ceil(maxBytes / 2 ** 20)), maxResolutionInMP: 1000 });
+    const img = jpeg.decode(b, {
+      useTArray: true,
+      formatAsRGBA: false,
+      tolerantDecoding: false,
+      maxMemoryUsageInMB: Math.max(16, Math.ceil(maxBytes / 2 ** 20)),
+      maxResolutionInMP: 1000,
+      // undefined: jpeg-js decides from the JFIF/Adobe markers (YCbCr unless told otherwise).
+      ...(colorTransform === undefined ? {} : { colorTransform }),
+    });
     return { width: img.width, height: img.height, rgb: img.data };
   } catch (e) {
     const msg = (e as Error)?.message ?? String(e);
