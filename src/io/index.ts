@@ -1,5 +1,11 @@
 export * from './nifti/index.js';
-export { readVolume, readVolumeHeader, type VolumeHeader } from './read-volume.js';
+export { readVolume, readVolumeHeader, type VolumeHeader, type ReadVolumeOptions } from './read-volume.js';
 export { detectFormat, sniffFormat, readFileHead, type ImageFormat, type FileHead } from './detect.js';
 export { isGzip, gzipIsize, gunzipAll, gunzipPrefix } from './gzip.js';
 export { defaultMaxBytes, type ReadOptions } from './options.js';
+export * from './dicom/index.js';
+export * from './nrrd/index.js';
+export * from './metaimage/index.js';
+export * from './png/index.js';
+export * from './jpeg/index.js';
+export * from './numpy/index.js';

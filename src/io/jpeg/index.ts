@@ -1,0 +1,1 @@
+export { readJpeg, isJpeg, jpegHeaderInfo, parseJpegFrame, decodeJpegRgb, type JpegFrame } from './read.js';

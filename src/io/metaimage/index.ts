@@ -1,0 +1,1 @@
+export { readMetaImage, parseMetaImageHeader, isMetaImage, metaImageHeaderInfo, type MetaImageHeader } from './read.js';

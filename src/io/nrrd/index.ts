@@ -1,0 +1,1 @@
+export { readNrrd, parseNrrdHeader, isNrrd, nrrdHeaderInfo, type NrrdHeader } from './read.js';

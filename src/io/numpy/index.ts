@@ -1,0 +1,1 @@
+export { readNpy, readNpz, decodeNpy, parseNpyHeader, isNpy, npyHeaderInfo, type NpyHeader, type NpzOptions } from './read.js';

@@ -1,0 +1,1 @@
+export { readPng, isPng, pngHeaderInfo } from './read.js';
