@@ -67,7 +67,7 @@ test('inspect on bad input prints one line naming the file and exits non-zero', 
   const r = await cli('inspect', bad);
   assert.equal(r.code, 1);
   assert.equal(r.out, '');
-  assert.equal(r.err, `voxelpipe: ${bad}: not a recognised image file: expected NIfTI-1, NIfTI-2 or Analyze 7.5 (.nii, .nii.gz, .hdr/.img)\n`);
+  assert.equal(r.err, `voxelpipe: ${bad}: not a recognised image file: expected NIfTI (.nii, .nii.gz, .hdr/.img), DICOM, NRRD, MetaImage, PNG, JPEG or NumPy (.npy, .npz)\n`);
 });
 
 test('the voxelpipe executable: --help, exit codes, one-line errors, stack only with VOXELPIPE_DEBUG=1', async (t) => {

@@ -36,7 +36,9 @@ test('bad input: missing file', () => {
 
 test('bad input: a directory', (t) => {
   const dir = tempDir(t);
-  assertVoxelpipeError(() => readVolume(dir), 'ERR_FILE_READ', [dir, 'is a directory']);
+  assertVoxelpipeError(() => readNifti(dir), 'ERR_FILE_READ', [dir, 'is a directory']);
+  // readVolume takes a folder as a DICOM series.
+  assertVoxelpipeError(() => readVolume(dir), 'ERR_UNKNOWN_FORMAT', [dir, 'folder holds no DICOM files']);
 });
 
 test('bad input: empty file', (t) => {
@@ -50,7 +52,7 @@ test('bad input: random bytes, plain and gzipped', (t) => {
   const dir = tempDir(t);
   const noise = new Uint8Array(5000).map((_, i) => (i * 2654435761) >>> 24);
   const f = withBytes(dir, 'noise.nii', noise);
-  assertVoxelpipeError(() => readVolume(f), 'ERR_UNKNOWN_FORMAT', [f, 'expected NIfTI-1, NIfTI-2 or Analyze']);
+  assertVoxelpipeError(() => readVolume(f), 'ERR_UNKNOWN_FORMAT', [f, 'not a recognised image file: expected NIfTI (.nii, .nii.gz, .hdr/.img), DICOM, NRRD']);
   assertVoxelpipeError(() => readNifti(f), 'ERR_BAD_HEADER', [f, 'sizeof_hdr']);
   const g = withBytes(dir, 'noise.nii.gz', gzipSync(noise));
   assertVoxelpipeError(() => readVolume(g), 'ERR_UNKNOWN_FORMAT', [g, '(inside gzip)']);

@@ -57,7 +57,7 @@ export function inspectText(file: string, v: Volume): string {
 export function inspectCommand(io: CliIO): Command {
   return new Command('inspect')
     .description('show the header and voxel statistics of an image file')
-    .argument('<file>', 'image file (.nii, .nii.gz, .hdr/.img, NIfTI-2, Analyze)')
+    .argument('<file>', 'image file or DICOM series folder (NIfTI, Analyze, DICOM, NRRD, MetaImage, PNG, JPEG, NumPy)')
     .option('--json', 'print one JSON object: format, shape, dtype, spacing, affine, stats')
     .action((file: string, opts: { json?: boolean }) => {
       const v = readVolume(file);
