@@ -17,6 +17,16 @@ export type Edge = 'clamp' | 'fill';
 /** Tolerance on "inside the grid" so that round-off (e.g. n-1 + 1e-15) does not turn an edge voxel into fill. */
 const EPS = 1e-9;
 
+/**
+ * Nearest-neighbour coordinates within this distance of a half-way point
+ * count as ties and round up. Spacings come from float32 headers (0.8 is
+ * stored as 0.800000012), so a coordinate the user's decimals put exactly
+ * on a tie (e.g. 12 * 1.1 / 0.8 = 16.5) lands a few 1e-7 below it; without
+ * this, such a row of labels would round the other way than the decimals
+ * (and scipy on them) say.
+ */
+const TIE = 1e-4;
+
 interface AxisTable {
   /** Index (premultiplied by the axis stride) of the lower tap, or of the nearest voxel. */
   i0: Int32Array;
@@ -36,8 +46,8 @@ function axisTable(n: number, m: number, map: AxisMap, stride: number, interpola
     t.ok[o] = 1;
     x = x < 0 ? 0 : x > n - 1 ? n - 1 : x;
     if (interpolation === 'nearest') {
-      // Round half up (scipy's order-0 rule); ties are rare and either side is right.
-      t.i0[o] = Math.min(n - 1, Math.floor(x + 0.5)) * stride;
+      // Round half up (scipy's order-0 rule), with float32 spacing noise counted as a tie.
+      t.i0[o] = Math.min(n - 1, Math.floor(x + 0.5 + TIE)) * stride;
       continue;
     }
     const f = Math.floor(x);
