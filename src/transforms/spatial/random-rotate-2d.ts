@@ -13,8 +13,8 @@ import { DEG, firstImage, rotateFields } from './rotation.js';
  * otherwise it is exactly `angle`; `probability` (default 1, as Clara
  * configs that give none expect a rotation every time) gates it. Fields in
  * `label_fields` (default ["label"]) take the nearest voxel, others are
- * linear; outside is 0. With is_random false and probability 0 or 1 the
- * transform is deterministic (and cacheable).
+ * linear; outside is 0. With probability 0, or is_random false and
+ * probability 1, the transform is deterministic (and cacheable).
  */
 export const RandomRotate2D = defineTransform({
   name: 'RandomRotate2D',
@@ -34,7 +34,7 @@ export const RandomRotate2D = defineTransform({
     const fixed = !args.is_random && (args.probability === 0 || args.probability === 1);
     return {
       fields: args.fields,
-      isRandom: !fixed,
+      isRandom: args.probability > 0 && !fixed,
       apply: (sample, ctx) => {
         if (args.probability === 0) return sample;
         if (spatialRank(firstImage(sample, args.fields, 'RandomRotate2D')) < 2)

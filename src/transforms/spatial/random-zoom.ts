@@ -43,9 +43,9 @@ export const RandomZoom = defineTransform({
       upper_limits: perAxisPositive.default(1.1),
       probability: probabilityArg.default(1),
     })
-    .refine((a) => limitsOrdered(a.lower_limits, a.upper_limits), {
-      message: 'expected lower_limits <= upper_limits on every axis',
-      path: ['upper_limits'],
+    .superRefine((a, ctx) => {
+      if (!limitsOrdered(a.lower_limits, a.upper_limits))
+        ctx.addIssue({ code: 'custom', message: 'expected >= lower_limits on every axis', path: ['upper_limits'], input: a.upper_limits });
     }),
   example: { image_field: 'image', label_field: 'label', lower_limits: [0.9, 0.9, 0.9], upper_limits: [1.1, 1.1, 1.1] },
   create(args) {

@@ -29,9 +29,9 @@ export const SymmetricPadderDiv = defineTransform({
       mode: z.enum(PAD_MODES).default('constant'),
       constant_values: z.number().default(0),
     })
-    .refine((a) => a.div_int === undefined || a.divisor === undefined, {
-      message: 'give div_int or divisor, not both',
-      path: ['divisor'],
+    .superRefine((a, ctx) => {
+      if (a.div_int !== undefined && a.divisor !== undefined)
+        ctx.addIssue({ code: 'custom', message: 'give div_int or divisor, not both', path: ['divisor'], input: a.divisor });
     }),
   example: { fields: 'image', div_int: 16 },
   create(args) {
