@@ -61,8 +61,7 @@ function axisTable(n: number, m: number, map: AxisMap, stride: number, interpola
 /**
  * Axis-aligned resampling (scaling, resizing, zooming) of every block onto a
  * grid of `outShape`. Because the map is separable, the coordinates and
- * weights of each axis are computed once into small tables; the voxel loop
- * only gathers and blends (8 taps for linear, 1 for nearest). Linear output
+ * weights of each axis are computed once into small tables. Linear output
  * is float32 (float64 for float64 input); nearest keeps the input type.
  */
 export function resample(
@@ -73,54 +72,90 @@ export function resample(
   edge: Edge = 'clamp',
   fill = 0,
 ): VoxelArray {
-  const [n0, n1, n2] = shape3(grid.shape);
-  const [m0, m1, m2] = shape3(outShape);
+  const n = shape3(grid.shape);
+  const m = shape3(outShape);
   const id: AxisMap = { scale: 1, offset: 0 };
-  const tx = axisTable(n0, m0, maps[0] ?? id, 1, interpolation, edge);
-  const ty = axisTable(n1, m1, maps[1] ?? id, n0, interpolation, edge);
-  const tz = axisTable(n2, m2, maps[2] ?? id, n0 * n1, interpolation, edge);
+  const tables = [
+    axisTable(n[0], m[0], maps[0] ?? id, 1, interpolation, edge),
+    axisTable(n[1], m[1], maps[1] ?? id, n[0], interpolation, edge),
+    axisTable(n[2], m[2], maps[2] ?? id, n[0] * n[1], interpolation, edge),
+  ] as const;
+  const out = allocInterpolated(grid.data, m[0] * m[1] * m[2] * grid.blocks, interpolation);
+  if (interpolation === 'nearest') resampleNearest(grid, n, m, tables, out, fill);
+  else resampleLinear(grid, n, m, tables, out, fill);
+  return out;
+}
+
+type Tables = readonly [AxisTable, AxisTable, AxisTable];
+
+/** One gather per output voxel through the three index tables. */
+function resampleNearest(grid: Grid, n: readonly number[], m: readonly number[], [tx, ty, tz]: Tables, out: VoxelArray, fill: number): void {
   const src = grid.data;
-  const inBlock = n0 * n1 * n2;
-  const out = allocInterpolated(src, m0 * m1 * m2 * grid.blocks, interpolation);
-  const { i0: x0, i1: x1, w: wx, ok: okx } = tx;
+  const [m0, m1, m2] = m;
+  const inBlock = n[0] * n[1] * n[2];
+  const x0 = tx.i0, okx = tx.ok;
   const allX = okx.every((v) => v === 1);
   let o = 0;
   for (let b = 0; b < grid.blocks; b++) {
     const bb = b * inBlock;
     for (let k = 0; k < m2; k++) {
-      const z0 = bb + tz.i0[k], z1 = bb + tz.i1[k], wz = tz.w[k];
       for (let j = 0; j < m1; j++) {
         if (!tz.ok[k] || !ty.ok[j]) {
           if (fill !== 0) out.fill(fill, o, o + m0);
           o += m0;
           continue;
         }
-        const y0 = ty.i0[j], y1 = ty.i1[j], wy = ty.w[j];
-        if (interpolation === 'nearest') {
-          const r = z0 + y0;
-          if (allX) for (let i = 0; i < m0; i++) out[o++] = src[r + x0[i]];
-          else for (let i = 0; i < m0; i++) out[o++] = okx[i] ? src[r + x0[i]] : fill;
-          continue;
-        }
-        const r00 = z0 + y0, r01 = z0 + y1, r10 = z1 + y0, r11 = z1 + y1;
-        for (let i = 0; i < m0; i++, o++) {
-          if (!allX && !okx[i]) {
-            out[o] = fill;
-            continue;
-          }
-          const a = x0[i], c = x1[i], w = wx[i];
-          const v00 = src[r00 + a] + (src[r00 + c] - src[r00 + a]) * w;
-          const v01 = src[r01 + a] + (src[r01 + c] - src[r01 + a]) * w;
-          const v10 = src[r10 + a] + (src[r10 + c] - src[r10 + a]) * w;
-          const v11 = src[r11 + a] + (src[r11 + c] - src[r11 + a]) * w;
-          const v0 = v00 + (v01 - v00) * wy;
-          const v1 = v10 + (v11 - v10) * wy;
-          out[o] = v0 + (v1 - v0) * wz;
-        }
+        const r = bb + tz.i0[k] + ty.i0[j];
+        if (allX) for (let i = 0; i < m0; i++) out[o++] = src[r + x0[i]];
+        else for (let i = 0; i < m0; i++) out[o++] = okx[i] ? src[r + x0[i]] : fill;
       }
     }
   }
-  return out;
+}
+
+/**
+ * Separable linear resampling, one output plane at a time: a source plane is
+ * resampled in x and y once into a small float64 cache (two planes, and two
+ * x-resampled rows, slide along as z and y advance), then each output plane
+ * blends its two source planes. Each step is a 2-tap blend over a
+ * contiguous row, and no source row or plane is interpolated twice; only
+ * the output is allocated at volume size.
+ */
+function resampleLinear(grid: Grid, n: readonly number[], m: readonly number[], [tx, ty, tz]: Tables, out: VoxelArray, fill: number): void {
+  const src = grid.data;
+  const [m0, m1, m2] = m;
+  const inBlock = n[0] * n[1] * n[2];
+  const okx = tx.ok;
+  const allX = okx.every((v) => v === 1);
+  const planeSize = m0 * m1;
+  const cache: LinearCache = {
+    planes: [new Float64Array(planeSize), new Float64Array(planeSize)],
+    planeKeys: [-1, -1],
+    rows: [new Float64Array(m0), new Float64Array(m0)],
+    rowKeys: [-1, -1],
+  };
+  let o = 0;
+  for (let b = 0; b < grid.blocks; b++) {
+    const bb = b * inBlock;
+    for (let k = 0; k < m2; k++, o += planeSize) {
+      if (!tz.ok[k]) {
+        if (fill !== 0) out.fill(fill, o, o + planeSize);
+        continue;
+      }
+      const z0 = bb + tz.i0[k], z1 = bb + tz.i1[k], w = tz.w[k];
+      const p0 = xyPlane(src, cache, z0, z1, tx, ty, m0, m1);
+      const p1 = xyPlane(src, cache, z1, z0, tx, ty, m0, m1);
+      for (let j = 0, q = 0; j < m1; j++, q += m0) {
+        const oq = o + q;
+        if (!ty.ok[j]) {
+          if (fill !== 0) out.fill(fill, oq, oq + m0);
+          continue;
+        }
+        if (allX) for (let i = 0; i < m0; i++) out[oq + i] = p0[q + i] + (p1[q + i] - p0[q + i]) * w;
+        else for (let i = 0; i < m0; i++) out[oq + i] = okx[i] ? p0[q + i] + (p1[q + i] - p0[q + i]) * w : fill;
+      }
+    }
+  }
 }
 
 /**
@@ -134,4 +169,50 @@ export function zoom(grid: Grid, factors: readonly number[], interpolation: Inte
     return { scale: 1 / factors[a], offset: c - c / factors[a] };
   });
   return resample(grid, grid.shape, maps, interpolation, 'fill', fill);
+}
+
+/** Two xy-resampled source planes and two x-resampled source rows, keyed by their source offset. */
+interface LinearCache {
+  planes: Float64Array[];
+  planeKeys: number[];
+  rows: Float64Array[];
+  rowKeys: number[];
+}
+
+/** Slot holding `key` (+2 when it had to be taken: the caller fills it), never the one holding `keep`. */
+function slot(keys: number[], key: number, keep: number): number {
+  if (keys[0] === key) return 0;
+  if (keys[1] === key) return 1;
+  const s = keys[0] === keep ? 1 : 0;
+  keys[s] = key;
+  return s + 2;
+}
+
+/** Source row at `off`, resampled along x. */
+function xRow(src: VoxelArray, c: LinearCache, off: number, keep: number, tx: AxisTable, m0: number): Float64Array {
+  const s = slot(c.rowKeys, off, keep);
+  const r = c.rows[s & 1];
+  if (s < 2) return r;
+  const x0 = tx.i0, x1 = tx.i1, wx = tx.w;
+  for (let i = 0; i < m0; i++) {
+    const a = src[off + x0[i]];
+    r[i] = a + (src[off + x1[i]] - a) * wx[i];
+  }
+  return r;
+}
+
+/** Source plane at `off`, resampled along x and y. */
+function xyPlane(src: VoxelArray, c: LinearCache, off: number, keep: number, tx: AxisTable, ty: AxisTable, m0: number, m1: number): Float64Array {
+  const s = slot(c.planeKeys, off, keep);
+  const p = c.planes[s & 1];
+  if (s < 2) return p;
+  for (let j = 0, q = 0; j < m1; j++, q += m0) {
+    if (!ty.ok[j]) continue;
+    const a0 = off + ty.i0[j], a1 = off + ty.i1[j];
+    const r0 = xRow(src, c, a0, a1, tx, m0);
+    const r1 = xRow(src, c, a1, a0, tx, m0);
+    const w = ty.w[j];
+    for (let i = 0; i < m0; i++) p[q + i] = r0[i] + (r1[i] - r0[i]) * w;
+  }
+  return p;
 }
