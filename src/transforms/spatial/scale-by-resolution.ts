@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VoxelpipeError } from '../../util/errors.js';
 import { defineTransform } from '../types.js';
 import { fieldsArg } from '../args.js';
 import { spatialRank, spatialShape } from '../image.js';
@@ -34,6 +35,13 @@ export const ScaleByResolution = defineTransform({
           const rank = spatialRank(img);
           const target = perAxis(args.target_resolution, rank, 'ScaleByResolution', 'target_resolution', field);
           const shape = spatialShape(img);
+          for (let a = 0; a < rank; a++)
+            if (!(img.spacing[a] > 0 && Number.isFinite(img.spacing[a])))
+              throw new VoxelpipeError(
+                'ERR_INVALID_ARGUMENT',
+                `ScaleByResolution: field "${field}" has spacing [${img.spacing.slice(0, rank)}]; resampling needs positive voxel sizes (check the file's pixdim)`,
+                { context: { field } },
+              );
           const scale = target.map((t, a) => t / img.spacing[a]);
           const out = shape.map((n, a) => Math.max(1, Math.round((n * img.spacing[a]) / target[a])));
           return resampleImage(img, out, scale.map((s) => ({ scale: s, offset: 0 })), args.is_label ? 'nearest' : 'linear');

@@ -88,5 +88,9 @@ test('args that only the image can check fail at apply time, naming the transfor
   assertVoxelpipeError(() => z.apply({ image: img2d, label: chainImage(new Uint8Array(6), [3, 2]) }, ctxFor(1)), 'ERR_INVALID_ARGUMENT', [
     'RandomZoom: field "label" has spatial shape [3,2] but "image" has [4,3]',
   ]);
+  const flat = chainImage(new Float32Array(12), [4, 3], { spacing: [0, 1] });
+  const t2 = create({ name: 'ScaleByResolution', args: { fields: 'image', target_resolution: [1, 1] } });
+  assertVoxelpipeError(() => t2.apply({ image: flat }, ctxFor(1)), 'ERR_INVALID_ARGUMENT', ['ScaleByResolution: field "image" has spacing [0,1]']);
+  assertVoxelpipeError(() => t2.apply({ img: flat }, ctxFor(1)), 'ERR_INVALID_ARGUMENT', ['ScaleByResolution: field "image" should hold an image, found nothing (no such field)']);
   assertVoxelpipeError(() => t.apply({ image: 'img.nii.gz' }, ctxFor(1)), 'ERR_INVALID_ARGUMENT', ['ScaleByResolution: field "image"', 'not loaded yet']);
 });
