@@ -6,9 +6,16 @@ import { mapFields, perAxis, resampleImage } from './spatial-image.js';
 import { isLabelArg } from './schema.js';
 import type { AxisMap } from '../kernels/index.js';
 
-/** Corner-aligned map of n input voxels onto m: o reads o (n-1)/(m-1); a single output voxel reads the centre. */
+/**
+ * Corner-aligned map of n input voxels onto m: o reads o (n-1)/(m-1). A
+ * single output voxel reads the centre (and spans the whole axis); a single
+ * input voxel is spread over the m outputs (spacing / m), so the affine
+ * never degenerates.
+ */
 function cornerMap(n: number, m: number): AxisMap {
-  return m === 1 ? { scale: n, offset: (n - 1) / 2 } : { scale: (n - 1) / (m - 1), offset: 0 };
+  if (m === 1) return { scale: n, offset: (n - 1) / 2 };
+  if (n === 1) return { scale: 1 / m, offset: 0 };
+  return { scale: (n - 1) / (m - 1), offset: 0 };
 }
 
 /**

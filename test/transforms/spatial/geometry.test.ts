@@ -102,6 +102,12 @@ test('ScaleToShape and NPResize on a 2D image leave the third affine column alon
   near(a.affine[2], [0, 0, 1, 0]);
   assert.equal(a.data[0], img.data[0], 'corners aligned');
   assert.equal(a.data[23 * 15 - 1], img.data[12 * 8 - 1]);
+  // Degenerate axes: one output voxel reads the centre, one input voxel spreads; spacing stays positive.
+  const line = chainImage(Float32Array.of(2, 4, 6), [3, 1]);
+  const c = run({ name: 'ScaleToShape', args: { fields: 'image', target_shape: [1, 4] } }, { image: line }).image as ChainImage;
+  assert.deepEqual([...c.data], [4, 4, 4, 4]);
+  near(c.spacing, [3, 0.25, 1]);
+  near(applyAffine(c.affine, [0, 0, 0]), [1, 0, 0]);
   const b = run({ name: 'NPResize', args: { fields: 'image', output_shape: [6, 4] } }, { image: img }).image as ChainImage;
   // Halving with centres aligned averages 2x2 blocks.
   assert.ok(Math.abs(b.data[0] - (img.data[0] + img.data[1] + img.data[12] + img.data[13]) / 4) < 1e-3);
