@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { TransformRegistry } from '../../../src/transforms/registry.js';
 import type { ChainImage, Sample } from '../../../src/transforms/image.js';
 import { spatialTransforms } from '../../../src/transforms/spatial/index.js';
+import { rot90 } from '../../../src/transforms/kernels/index.js';
 import { blobs, chainImage, ctxFor, sorted } from './synthetic.js';
 
 const registry = new TransformRegistry();
@@ -151,4 +152,26 @@ test('random transforms apply one draw to every channel and crop of a batched im
   const out = t.apply({ image: batched }, ctxFor(5)).image as ChainImage;
   assert.deepEqual(out.data.subarray(0, n), out.data.subarray(n));
   assert.deepEqual(out.data.subarray(0, n), (t.apply({ image: one }, ctxFor(5)).image as ChainImage).data);
+});
+
+test('RandomRotate3D: angle_x turns the plane of axes 1 and 2, angle_z the plane of axes 0 and 1', () => {
+  const cube = chainImage(Float32Array.from({ length: 6 * 6 * 6 }, (_, i) => (i * 37) % 101), [6, 6, 6]);
+  const grid = { data: cube.data, shape: [6, 6, 6], blocks: 1 };
+  for (const [arg, axes] of [['angle_x', [1, 2]], ['angle_y', [2, 0]], ['angle_z', [0, 1]]] as const) {
+    const args = { fields: 'image', probability: 1, angle_x: 0, angle_y: 0, angle_z: 0, [arg]: [90, 90] };
+    const out = registry.create({ name: 'RandomRotate3D', args }, 'test').apply({ image: cube }, ctxFor(1)).image as ChainImage;
+    // o reads c + R(90)(o - c): numpy's clockwise quarter turn (k = 3) in that plane.
+    const want = rot90(grid, 3, axes).data;
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(out.data[i] - want[i]) < 1e-3, `${arg}: voxel ${i}`);
+  }
+});
+
+test('RandomZoom draws one factor per axis within [lower_limits, upper_limits] and records it', () => {
+  const t = registry.create({ name: 'RandomZoom', args: { image_field: 'image', lower_limits: [0.8, 1, 1.2], upper_limits: [0.9, 1, 1.3] } }, 'test');
+  for (let k = 0; k < 20; k++) {
+    const ctx = ctxFor(2, k);
+    t.apply(pair(), ctx);
+    const { factors } = ctx.draws[0] as { factors: number[] };
+    assert.ok(factors[0] >= 0.8 && factors[0] < 0.9 && factors[1] === 1 && factors[2] >= 1.2 && factors[2] < 1.3, `${factors}`);
+  }
 });
