@@ -7,7 +7,7 @@ import { zoom } from '../kernels/index.js';
 import { assertSameSpatialShape, gridOf, mapFields, perAxis, withData } from './spatial-image.js';
 import { perAxisPositive } from './schema.js';
 
-/** lower <= upper on every axis both give (a scalar stands for every axis). */
+/** True when lower <= upper on every axis (a scalar stands for every axis). */
 function limitsOrdered(lower: number | number[], upper: number | number[]): boolean {
   const lo = typeof lower === 'number' ? [lower] : lower;
   const hi = typeof upper === 'number' ? [upper] : upper;
