@@ -1,0 +1,13 @@
+/**
+ * Pure spatial kernels: typed array in, new typed array out, no randomness,
+ * no metadata. Transforms (src/transforms/spatial) draw parameters and keep
+ * affines; these only move voxels.
+ */
+export * from './grid.js';
+export { stridedCopy } from './strided-copy.js';
+export { flip } from './flip.js';
+export { rot90 } from './rot90.js';
+export { window, crop, pad, PAD_MODES, type PadMode } from './window.js';
+export { resample, zoom, type AxisMap, type Edge } from './resample.js';
+export { rotate, planeRotation, matmul3, type Mat3 } from './rotate.js';
+export { foregroundBox, type Box } from './bounding-box.js';
