@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { fieldArg, fieldsArg, sizeArg } from '../args.js';
+import type { ChainImage, Sample } from '../image.js';
+import { channelCount, getImage, spatialShape } from '../image.js';
+import type { TransformContext, TransformImpl } from '../types.js';
+import { ARRAY_CTORS, arrayDTypeOf, type ArrayDType } from '../../volume/dtype.js';
+import { VoxelpipeError } from '../../util/errors.js';
+import { checkCroppable, croppedAffine, cropInto, startForCentre } from './crop-at.js';
+import { computeFgBgIndices, drawCentre, fgBgIndicesField, foregroundTest, indicesFor, unravel } from './fg-bg-indices.js';
+import { drawWarp, sampleWarpedRoi, type WarpOptions } from './roi-warp.js';
+
+/**
+ * What the PosNeg crop family shares: its args, the centre draws and the
+ * cropping of every field at the same places.
+ *
+ * Centres: each crop is foreground (label > 0) with probability
+ * pos / (pos + neg), else background, uniformly among the voxels of that
+ * class; a class the label lacks gives way to the other. The box is then
+ * shifted inwards to stay inside the volume; only an axis shorter than the
+ * box is zero-padded (the volume centred in the box).
+ */
+
+/** Args common to every PosNeg crop (Clara's spellings). */
+export const posNegArgs = {
+  size: sizeArg,
+  /** Image fields cropped at the label's centres (Clara's FastCropByPosNegRatio uses `fields`; the ROI variant `image_field`). */
+  fields: fieldsArg.optional(),
+  image_field: fieldArg.optional(),
+  label_field: fieldArg.default('label'),
+  pos: z.number().min(0).default(1),
+  neg: z.number().min(0).default(1),
+  batch_size: z.number().int().positive().default(1),
+};
+
+export const posNegRatioRefinement: [(a: { pos: number; neg: number }) => boolean, { path: string[]; message: string }] = [
+  (a) => a.pos + a.neg > 0,
+  { path: ['pos'], message: 'pos and neg cannot both be 0 (no crop centre could be drawn)' },
+];
+
+/** The image fields named by `fields` and/or `image_field`, without the label field. */
+export function imageFieldsOf(a: { fields?: string[]; image_field?: string; label_field: string }): string[] {
+  const out = [...(a.fields ?? []), ...(a.image_field !== undefined ? [a.image_field] : [])];
+  return [...new Set(out)].filter((f) => f !== a.label_field);
+}
+
+export interface PosNegCropOptions {
+  /** Clara name, for messages. */
+  name: string;
+  size: number[];
+  imageFields: string[];
+  labelField: string;
+  pos: number;
+  neg: number;
+  /** Crops per call. */
+  count: number;
+  /** Output a batched image `[...size, C, count]` (else `count` must be 1 and the output is `[...size, C]`). */
+  batched: boolean;
+  /** Use (or compute once) the cached fg/bg indices in the sample; else index the label on every call. */
+  fast: boolean;
+  warp?: WarpOptions;
+}
+
+/** Draws the crop starts for one call; records them. */
+export function drawStarts(label: ChainImage, sample: Sample, o: PosNegCropOptions, ctx: TransformContext): number[][] {
+  const dims = spatialShape(label);
+  // The plain variant indexes the label on every call (MONAI's way); the Fast one reuses the cached record.
+  const ix = o.fast ? indicesFor(sample, o.labelField, label) : computeFgBgIndices(label);
+  const isFg = foregroundTest(label);
+  const pFg = o.pos / (o.pos + o.neg);
+  const starts: number[][] = [];
+  const centres: number[][] = [];
+  const foreground: boolean[] = [];
+  for (let j = 0; j < o.count; j++) {
+    const c = drawCentre(ix, isFg, pFg, ctx.rng);
+    const centre = unravel(c.index, dims);
+    centres.push(centre);
+    foreground.push(c.foreground);
+    starts.push(startForCentre(centre, o.size, dims));
+  }
+  ctx.record({ centres, starts, foreground });
+  return starts;
+}
+
+/** The TransformImpl of a PosNeg crop. */
+export function posNegCrop(o: PosNegCropOptions): TransformImpl {
+  const targets = [...o.imageFields, o.labelField];
+  return {
+    fields: targets,
+    apply(sample, ctx) {
+      const label = getImage(sample, o.labelField, o.name);
+      checkCroppable(label, o.size, o.name, o.labelField);
+      const dims = spatialShape(label);
+      const images = o.imageFields.map((f) => {
+        const img = getImage(sample, f, o.name);
+        checkCroppable(img, o.size, o.name, f);
+        const s = spatialShape(img);
+        if (s.some((d, a) => d !== dims[a]))
+          throw new VoxelpipeError(
+            'ERR_INVALID_ARGUMENT',
+            `${o.name}: field "${f}" has spatial shape [${s}] but label_field "${o.labelField}" has [${dims}]; they must match to be cropped together`,
+            { context: { transform: o.name, field: f } },
+          );
+        return img;
+      });
+      const starts = drawStarts(label, sample, o, ctx);
+      const warp = o.warp && (o.warp.deform || o.warp.rotation || o.warp.scale) ? drawWarps(o, ctx) : undefined;
+      const out: Sample = { ...sample };
+      // The indices describe the whole volume, not the crops: they must not travel on.
+      delete out[fgBgIndicesField(o.labelField)];
+      for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k], starts, o, warp, false);
+      out[o.labelField] = cropAll(label, starts, o, warp, true);
+      return out;
+    },
+  };
+}
+
+function drawWarps(o: PosNegCropOptions, ctx: TransformContext) {
+  const warps = [];
+  for (let j = 0; j < o.count; j++) {
+    const w = drawWarp(o.warp as WarpOptions, o.size, ctx.rng);
+    ctx.record({ crop: j, ...w.draws });
+    warps.push(w.warp);
+  }
+  return warps;
+}
+
+/** All crops of one field, into one allocation. */
+function cropAll(img: ChainImage, starts: number[][], o: PosNegCropOptions, warps: ReturnType<typeof drawWarps> | undefined, isLabel: boolean): ChainImage {
+  const C = channelCount(img);
+  let per = C;
+  for (const s of o.size) per *= s;
+  // A warped image is interpolated: float32. Labels (nearest) and plain crops keep their type.
+  const dtype: ArrayDType = o.warp && (o.warp.deform || o.warp.rotation || o.warp.scale) && !isLabel ? 'float32' : arrayDTypeOf(img.data);
+  const data = new ARRAY_CTORS[dtype](per * starts.length);
+  for (let j = 0; j < starts.length; j++) {
+    if (warps) {
+      const centre = starts[j].map((s, a) => s + (o.size[a] - 1) / 2);
+      sampleWarpedRoi(img, centre, o.size, warps[j], isLabel, data, j * per);
+    } else cropInto(img, starts[j], o.size, data, j * per);
+  }
+  const affine = croppedAffine(img.affine, starts[0]);
+  const meta = { ...img.meta, cropStarts: starts.map((s) => s.slice()) };
+  if (o.batched) return { ...img, data, dtype, affine, meta, spacing: img.spacing.slice(), shape: [...o.size, C, starts.length], batched: true };
+  return { ...img, data, dtype, affine, meta, spacing: img.spacing.slice(), shape: [...o.size, C], batched: false };
+}
