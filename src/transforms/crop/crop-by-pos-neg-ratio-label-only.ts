@@ -15,7 +15,7 @@ export const CropByPosNegRatioLabelOnly = defineTransform({
   family: 'crop',
   summary: 'PosNeg crops of the label field alone (image fields optional); batched output',
   monai: 'RandCropByPosNegLabeld(keys=[label])',
-  args: z.strictObject({ ...posNegArgs, batches_to_gen_at_once: batchesToGenArg }).refine(...posNegRatioRefinement),
+  args: z.strictObject({ ...posNegArgs, batches_to_gen_at_once: batchesToGenArg }).superRefine(posNegRatioRefinement),
   isRandom: true,
   example: { label_field: 'label', size: [96, 96, 96], batch_size: 4 },
   create(a) {

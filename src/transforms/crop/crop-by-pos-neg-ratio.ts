@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTransform } from '../types.js';
-import { imageFieldsOf, posNegArgs, posNegCrop, posNegRatioRefinement } from './pos-neg.js';
+import { crossCheck, imageFieldsOf, posNegArgs, posNegCrop, posNegRatioRefinement } from './pos-neg.js';
 
 /**
  * `batches_to_gen_at_once` in voxelpipe: transforms are pure and keyed (no
@@ -12,10 +12,11 @@ import { imageFieldsOf, posNegArgs, posNegCrop, posNegRatioRefinement } from './
  */
 export const batchesToGenArg = z.number().int().positive().default(1);
 
-export const needsImageField: [(a: { fields?: string[]; image_field?: string }) => boolean, { path: string[]; message: string }] = [
+export const needsImageField = crossCheck<{ fields?: string[]; image_field?: string }>(
   (a) => (a.fields?.length ?? 0) > 0 || a.image_field !== undefined,
-  { path: ['fields'], message: 'expected the image field(s) to crop in `fields` (or `image_field`)' },
-];
+  'fields',
+  'expected the image field(s) to crop in `fields` (or `image_field`)',
+);
 
 /**
  * CropByPosNegRatio: `batch_size` crops of `size` centred on foreground with
@@ -30,8 +31,8 @@ export const CropByPosNegRatio = defineTransform({
   monai: 'RandCropByPosNegLabeld(spatial_size=size, pos, neg, num_samples=batch_size)',
   args: z
     .strictObject({ ...posNegArgs, batches_to_gen_at_once: batchesToGenArg })
-    .refine(...posNegRatioRefinement)
-    .refine(...needsImageField),
+    .superRefine(posNegRatioRefinement)
+    .superRefine(needsImageField),
   isRandom: true,
   example: { fields: 'image', label_field: 'label', size: [96, 96, 96], pos: 1, neg: 1, batch_size: 4 },
   create(a) {

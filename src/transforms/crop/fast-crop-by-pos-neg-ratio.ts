@@ -19,8 +19,8 @@ export const FastCropByPosNegRatio = defineTransform({
   monai: 'FgBgToIndicesd + RandCropByPosNegLabeld(fg_indices_key, bg_indices_key)',
   args: z
     .strictObject({ ...posNegArgs, batches_to_gen_at_once: batchesToGenArg })
-    .refine(...posNegRatioRefinement)
-    .refine(...needsImageField),
+    .superRefine(posNegRatioRefinement)
+    .superRefine(needsImageField),
   isRandom: true,
   example: { fields: 'image', label_field: 'label', size: [96, 96, 96], pos: 1, neg: 1, batch_size: 4 },
   create(a) {

@@ -31,8 +31,8 @@ export const FastPosNegRatioCropROI = defineTransform({
       scale: z.boolean().default(false),
       scale_factor: z.number().min(0).lt(1).default(0.1),
     })
-    .refine(...posNegRatioRefinement)
-    .refine(...needsImageField),
+    .superRefine(posNegRatioRefinement)
+    .superRefine(needsImageField),
   isRandom: true,
   example: { image_field: 'image', label_field: 'label', size: [96, 96, 96], rotation: true, scale: true },
   create(a) {

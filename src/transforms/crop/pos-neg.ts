@@ -32,10 +32,21 @@ export const posNegArgs = {
   batch_size: z.number().int().positive().default(1),
 };
 
-export const posNegRatioRefinement: [(a: { pos: number; neg: number }) => boolean, { path: string[]; message: string }] = [
+/**
+ * A cross-arg check for `.superRefine`: reports `message` at args.`key`
+ * with that arg's value (not the whole args object) when `ok` is false.
+ */
+export function crossCheck<T extends Record<string, unknown>>(ok: (a: T) => boolean, key: keyof T & string, message: string) {
+  return (a: T, ctx: z.RefinementCtx<T>) => {
+    if (!ok(a)) ctx.addIssue({ code: 'custom', path: [key], message, input: a[key] });
+  };
+}
+
+export const posNegRatioRefinement = crossCheck<{ pos: number; neg: number }>(
   (a) => a.pos + a.neg > 0,
-  { path: ['pos'], message: 'pos and neg cannot both be 0 (no crop centre could be drawn)' },
-];
+  'pos',
+  'pos and neg cannot both be 0 (no crop centre could be drawn)',
+);
 
 /** The image fields named by `fields` and/or `image_field`, without the label field. */
 export function imageFieldsOf(a: { fields?: string[]; image_field?: string; label_field: string }): string[] {

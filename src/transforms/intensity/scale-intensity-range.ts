@@ -41,7 +41,9 @@ const args = z
     /** Seen in real configs; added to every value before the window is applied (Clara's docs are silent). */
     a_offset: z.number().default(0),
   })
-  .refine((a) => a.a_max !== a.a_min, { path: ['a_max'], message: 'a_max must differ from a_min (the window would be empty)' });
+  .superRefine((a, ctx) => {
+    if (a.a_max === a.a_min) ctx.addIssue({ code: 'custom', path: ['a_max'], message: 'must differ from a_min (the window would be empty)', input: a.a_max });
+  });
 
 /**
  * ScaleIntensityRange: CT windowing, [a_min, a_max] -> [b_min, b_max].
