@@ -23,47 +23,45 @@ import { scaledMeta, storedScaling } from '../intensity/scaled-values.js';
 
 /** Extreme points (spatial coordinates) of the foreground in one label block; [] when there is none. */
 export function extremePoints(label: VoxelArray, offset: number, dims: readonly number[], channels: number): number[][] {
-  const N = dims.reduce((a, b) => a * b, 1);
   const rank = dims.length;
+  const [X, Y, Z] = [dims[0], dims[1] ?? 1, dims[2] ?? 1];
+  const N = X * Y * Z;
   const isFg = (i: number) => {
     for (let c = 0; c < channels; c++) if (label[offset + i + c * N] > 0) return true;
     return false;
   };
-  const lo = new Array<number>(rank).fill(Infinity);
-  const hi = new Array<number>(rank).fill(-Infinity);
-  const coord = new Array<number>(rank).fill(0);
-  const forEachFg = (fn: () => void) => {
-    coord.fill(0);
-    for (let i = 0; i < N; i++) {
-      if (isFg(i)) fn();
-      for (let a = 0; a < rank; a++) {
-        if (++coord[a] < dims[a]) break;
-        coord[a] = 0;
-      }
-    }
+  // Visits the foreground voxels in memory order with their (x, y, z).
+  const scan = (fn: (x: number, y: number, z: number) => void) => {
+    let i = 0;
+    for (let z = 0; z < Z; z++)
+      for (let y = 0; y < Y; y++)
+        for (let x = 0; x < X; x++, i++) if (channels === 1 ? label[offset + i] > 0 : isFg(i)) fn(x, y, z);
   };
-  forEachFg(() => {
-    for (let a = 0; a < rank; a++) {
-      if (coord[a] < lo[a]) lo[a] = coord[a];
-      if (coord[a] > hi[a]) hi[a] = coord[a];
-    }
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  scan((x, y, z) => {
+    if (x < lo[0]) lo[0] = x;
+    if (x > hi[0]) hi[0] = x;
+    if (y < lo[1]) lo[1] = y;
+    if (y > hi[1]) hi[1] = y;
+    if (z < lo[2]) lo[2] = z;
+    if (z > hi[2]) hi[2] = z;
   });
   if (lo[0] === Infinity) return [];
-  // Ties: count them, then take the middle one of each (2 * rank targets).
-  const counts = new Array<number>(2 * rank).fill(0);
-  forEachFg(() => {
-    for (let a = 0; a < rank; a++) {
-      if (coord[a] === lo[a]) counts[2 * a]++;
-      if (coord[a] === hi[a]) counts[2 * a + 1]++;
-    }
+  // Targets k = 2a (lowest on axis a) and 2a + 1 (highest): count ties, then take the middle one.
+  const target = (k: number) => (k % 2 === 0 ? lo : hi)[k >> 1];
+  const K = 2 * rank;
+  const counts = new Array<number>(K).fill(0);
+  scan((x, y, z) => {
+    const c = [x, y, z];
+    for (let k = 0; k < K; k++) if (c[k >> 1] === target(k)) counts[k]++;
   });
   const want = counts.map((n) => Math.floor((n - 1) / 2));
-  const seen = new Array<number>(2 * rank).fill(0);
-  const points: number[][] = new Array(2 * rank);
-  forEachFg(() => {
-    for (let a = 0; a < rank; a++)
-      for (const [k, v] of [[2 * a, lo[a]], [2 * a + 1, hi[a]]] as const)
-        if (coord[a] === v && seen[k]++ === want[k]) points[k] = coord.slice();
+  const seen = new Array<number>(K).fill(0);
+  const points: number[][] = new Array(K);
+  scan((x, y, z) => {
+    const c = [x, y, z];
+    for (let k = 0; k < K; k++) if (c[k >> 1] === target(k) && seen[k]++ === want[k]) points[k] = c.slice(0, rank);
   });
   return points;
 }

@@ -97,6 +97,13 @@ test('AddGaussianNoise has the asked variance and zero mean', () => {
   // sd of the sample variance of n normals is sigma^2 sqrt(2/n): 4 sd is ~0.0018 here.
   assert.ok(Math.abs(variance - 0.25) < 4 * 0.25 * Math.sqrt(2 / n), `variance ${variance}`);
   assert.ok(Math.abs(mean) < 4 * 0.5 / Math.sqrt(n), `mean ${mean}`);
+  // Normal, not just the right variance: the share within 1 and 2 sd.
+  let in1 = 0, in2 = 0;
+  for (const v of out.data) {
+    if (Math.abs(v) < 0.5) in1++;
+    if (Math.abs(v) < 1) in2++;
+  }
+  assert.ok(Math.abs(in1 / n - 0.6827) < 0.003 && Math.abs(in2 / n - 0.9545) < 0.002, `${in1 / n} ${in2 / n}`);
 });
 
 test('ScaleIntensityOscillation and ScaleShiftIntensity stay within their bounds and actually vary', () => {
