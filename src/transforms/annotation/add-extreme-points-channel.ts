@@ -74,27 +74,31 @@ export function pointsHeatmap(points: readonly number[][], dims: readonly number
     out.fill(rmin, offset, offset + N);
     return;
   }
-  // Separable: one 1D Gaussian per point and axis.
-  const g = (len: number, p: number) => {
-    const a = new Float64Array(len);
-    for (let i = 0; i < len; i++) a[i] = Math.exp(-((i - p) ** 2) / (2 * sigma * sigma));
+  // Separable: one 1D Gaussian per point and axis, flat (point-major) so the inner loop is two loads per point.
+  const P = points.length;
+  const g = (len: number, axis: number) => {
+    const a = new Float64Array(P * len);
+    for (let p = 0; p < P; p++) {
+      const c = points[p][axis] ?? 0;
+      for (let i = 0; i < len; i++) a[p * len + i] = Math.exp(-((i - c) ** 2) / (2 * sigma * sigma));
+    }
     return a;
   };
-  const gx = points.map((p) => g(X, p[0]));
-  const gy = points.map((p) => g(Y, p[1] ?? 0));
-  const gz = points.map((p) => g(Z, p[2] ?? 0));
-  const P = points.length;
+  const gx = g(X, 0), gy = g(Y, 1), gz = g(Z, 2);
+  const w = new Float64Array(P);
   const tmp = new Float64Array(N);
   let mn = Infinity, mx = -Infinity, i = 0;
   for (let z = 0; z < Z; z++)
-    for (let y = 0; y < Y; y++)
+    for (let y = 0; y < Y; y++) {
+      for (let p = 0; p < P; p++) w[p] = gy[p * Y + y] * gz[p * Z + z];
       for (let x = 0; x < X; x++, i++) {
         let v = 0;
-        for (let p = 0; p < P; p++) v += gx[p][x] * gy[p][y] * gz[p][z];
+        for (let p = 0; p < P; p++) v += w[p] * gx[p * X + x];
         tmp[i] = v;
         if (v < mn) mn = v;
         if (v > mx) mx = v;
       }
+    }
   const k = mx > mn ? (rmax - rmin) / (mx - mn) : 0;
   for (let j = 0; j < N; j++) out[offset + j] = rmin + (tmp[j] - mn) * k;
 }
