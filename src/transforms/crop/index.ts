@@ -15,7 +15,7 @@ export {
   foregroundTest,
   type FgBgIndices,
 } from './fg-bg-indices.js';
-export { drawWarp, sampleWarpedRoi, type RoiWarp, type WarpOptions } from './roi-warp.js';
+export { drawWarp, warpCoordinates, sampleAt, type RoiWarp, type WarpOptions } from './roi-warp.js';
 
 /** The crop family of the catalogue (one transform per file in this folder). */
 export const cropTransforms: TransformDefinition[] = [

@@ -7,7 +7,7 @@ import { ARRAY_CTORS, arrayDTypeOf, type ArrayDType } from '../../volume/dtype.j
 import { VoxelpipeError } from '../../util/errors.js';
 import { checkCroppable, croppedAffine, cropInto, startForCentre } from './crop-at.js';
 import { computeFgBgIndices, drawCentre, fgBgIndicesField, foregroundTest, indicesFor, unravel } from './fg-bg-indices.js';
-import { drawWarp, sampleWarpedRoi, type WarpOptions } from './roi-warp.js';
+import { drawWarp, sampleAt, warpCoordinates, type WarpOptions } from './roi-warp.js';
 
 /**
  * What the PosNeg crop family shares: its args, the centre draws and the
@@ -114,29 +114,31 @@ export function posNegCrop(o: PosNegCropOptions): TransformImpl {
         return img;
       });
       const starts = drawStarts(label, sample, o, ctx);
-      const warp = o.warp && (o.warp.deform || o.warp.rotation || o.warp.scale) ? drawWarps(o, ctx) : undefined;
+      // One warp per crop; its source coordinates are computed once and shared by every field.
+      const coords = o.warp && (o.warp.deform || o.warp.rotation || o.warp.scale) ? drawWarps(o, starts, dims, ctx) : undefined;
       const out: Sample = { ...sample };
       // The indices describe the whole volume, not the crops: they must not travel on.
       delete out[fgBgIndicesField(o.labelField)];
-      for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k], starts, o, warp, false);
-      out[o.labelField] = cropAll(label, starts, o, warp, true);
+      for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k], starts, o, coords, false);
+      out[o.labelField] = cropAll(label, starts, o, coords, true);
       return out;
     },
   };
 }
 
-function drawWarps(o: PosNegCropOptions, ctx: TransformContext) {
-  const warps = [];
+function drawWarps(o: PosNegCropOptions, starts: number[][], dims: number[], ctx: TransformContext): Float32Array[] {
+  const coords: Float32Array[] = [];
   for (let j = 0; j < o.count; j++) {
     const w = drawWarp(o.warp as WarpOptions, o.size, ctx.rng);
     ctx.record({ crop: j, ...w.draws });
-    warps.push(w.warp);
+    const centre = starts[j].map((s, a) => s + (o.size[a] - 1) / 2);
+    coords.push(warpCoordinates(dims, centre, o.size, w.warp));
   }
-  return warps;
+  return coords;
 }
 
 /** All crops of one field, into one allocation. */
-function cropAll(img: ChainImage, starts: number[][], o: PosNegCropOptions, warps: ReturnType<typeof drawWarps> | undefined, isLabel: boolean): ChainImage {
+function cropAll(img: ChainImage, starts: number[][], o: PosNegCropOptions, coords: Float32Array[] | undefined, isLabel: boolean): ChainImage {
   const C = channelCount(img);
   let per = C;
   for (const s of o.size) per *= s;
@@ -144,10 +146,8 @@ function cropAll(img: ChainImage, starts: number[][], o: PosNegCropOptions, warp
   const dtype: ArrayDType = o.warp && (o.warp.deform || o.warp.rotation || o.warp.scale) && !isLabel ? 'float32' : arrayDTypeOf(img.data);
   const data = new ARRAY_CTORS[dtype](per * starts.length);
   for (let j = 0; j < starts.length; j++) {
-    if (warps) {
-      const centre = starts[j].map((s, a) => s + (o.size[a] - 1) / 2);
-      sampleWarpedRoi(img, centre, o.size, warps[j], isLabel, data, j * per);
-    } else cropInto(img, starts[j], o.size, data, j * per);
+    if (coords) sampleAt(img, coords[j], isLabel, data, j * per);
+    else cropInto(img, starts[j], o.size, data, j * per);
   }
   const affine = croppedAffine(img.affine, starts[0]);
   const meta = { ...img.meta, cropStarts: starts.map((s) => s.slice()) };

@@ -81,79 +81,66 @@ const rotY = (t: number) => [Math.cos(t), 0, Math.sin(t), 0, 1, 0, -Math.sin(t),
 const rotZ = (t: number) => [Math.cos(t), -Math.sin(t), 0, Math.sin(t), Math.cos(t), 0, 0, 0, 1];
 
 /**
- * Samples every channel of `src` over the warped box into `dst` from
- * `dstOffset` (planar). `nearest` for labels, trilinear for images.
+ * Source coordinates (x, y, z interleaved, clamped to the volume) of every
+ * voxel of the warped box, computed once per crop and shared by all fields.
  */
-export function sampleWarpedRoi(
-  src: ChainImage,
-  centre: readonly number[],
-  size: readonly number[],
-  warp: RoiWarp,
-  nearest: boolean,
-  dst: VoxelArray,
-  dstOffset: number,
-): void {
-  const [X, Y, Z] = as3(spatialShape(src), 1);
+export function warpCoordinates(dims: readonly number[], centre: readonly number[], size: readonly number[], warp: RoiWarp): Float32Array {
+  const [X, Y, Z] = as3(dims, 1);
   const [nx, ny, nz] = as3(size, 1);
   const [cx, cy, cz] = as3(centre, 0);
-  const C = channelCount(src);
-  const data = src.data;
   const m = warp.matrix;
   const hx = (nx - 1) / 2, hy = (ny - 1) / 2, hz = (nz - 1) / 2;
+  const out = new Float32Array(3 * nx * ny * nz);
   const disp = warp.displacement;
-  const per = nx * ny * nz;
-  const plane = X * Y * Z;
+  // Per-axis interpolation of the control grid: cell index and weight for each output coordinate.
+  const cells = disp ? [axisCells(nx, disp.grid[0]), axisCells(ny, disp.grid[1]), axisCells(nz, disp.grid[2])] : undefined;
   const d = [0, 0, 0];
   let o = 0;
   for (let z = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++, o++) {
-        const ox = x - hx, oy = y - hy, oz = z - hz;
-        let px = cx + m[0] * ox + m[1] * oy + m[2] * oz;
-        let py = cy + m[3] * ox + m[4] * oy + m[5] * oz;
-        let pz = cz + m[6] * ox + m[7] * oy + m[8] * oz;
-        if (disp) {
-          displacementAt(disp, nx > 1 ? x / (nx - 1) : 0, ny > 1 ? y / (ny - 1) : 0, nz > 1 ? z / (nz - 1) : 0, d);
+    for (let y = 0; y < ny; y++) {
+      const oy = y - hy, oz = z - hz;
+      const rx = cx + m[1] * oy + m[2] * oz - m[0] * hx;
+      const ry = cy + m[4] * oy + m[5] * oz - m[3] * hx;
+      const rz = cz + m[7] * oy + m[8] * oz - m[6] * hx;
+      for (let x = 0; x < nx; x++, o += 3) {
+        let px = rx + m[0] * x, py = ry + m[3] * x, pz = rz + m[6] * x;
+        if (disp && cells) {
+          displacementAt(disp, cells, x, y, z, d);
           px += d[0];
           py += d[1];
           pz += d[2];
         }
-        px = px < 0 ? 0 : px > X - 1 ? X - 1 : px;
-        py = py < 0 ? 0 : py > Y - 1 ? Y - 1 : py;
-        pz = pz < 0 ? 0 : pz > Z - 1 ? Z - 1 : pz;
-        if (nearest) {
-          const i = Math.round(px) + X * (Math.round(py) + Y * Math.round(pz));
-          for (let c = 0; c < C; c++) dst[dstOffset + c * per + o] = data[i + c * plane];
-          continue;
-        }
-        const x0 = Math.min(Math.floor(px), X - 2 < 0 ? 0 : X - 2), y0 = Math.min(Math.floor(py), Y - 2 < 0 ? 0 : Y - 2), z0 = Math.min(Math.floor(pz), Z - 2 < 0 ? 0 : Z - 2);
-        const fx = px - x0, fy = py - y0, fz = pz - z0;
-        const dx = X > 1 ? 1 : 0, dy = Y > 1 ? X : 0, dz = Z > 1 ? X * Y : 0;
-        const i = x0 + X * (y0 + Y * z0);
-        for (let c = 0; c < C; c++) {
-          const b = i + c * plane;
-          const v00 = data[b] + fx * (data[b + dx] - data[b]);
-          const v10 = data[b + dy] + fx * (data[b + dy + dx] - data[b + dy]);
-          const v01 = data[b + dz] + fx * (data[b + dz + dx] - data[b + dz]);
-          const v11 = data[b + dz + dy] + fx * (data[b + dz + dy + dx] - data[b + dz + dy]);
-          const v0 = v00 + fy * (v10 - v00);
-          const v1 = v01 + fy * (v11 - v01);
-          dst[dstOffset + c * per + o] = v0 + fz * (v1 - v0);
-        }
+        out[o] = px < 0 ? 0 : px > X - 1 ? X - 1 : px;
+        out[o + 1] = py < 0 ? 0 : py > Y - 1 ? Y - 1 : py;
+        out[o + 2] = pz < 0 ? 0 : pz > Z - 1 ? Z - 1 : pz;
       }
+    }
+  return out;
 }
 
-/** Trilinear interpolation of the control grid at normalised position (u, v, w) in [0, 1]. */
-function displacementAt(disp: NonNullable<RoiWarp['displacement']>, u: number, v: number, w: number, out: number[]): void {
-  const [gx, gy, gz] = disp.grid;
+/** For each of `n` output positions along an axis: the grid cell it falls in and its weight, as [cell0, w0, cell1, w1, ...]. */
+function axisCells(n: number, g: number): Float64Array {
+  const out = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const p = n > 1 && g > 1 ? (i / (n - 1)) * (g - 1) : 0;
+    const c = Math.min(Math.floor(p), Math.max(g - 2, 0));
+    out[2 * i] = c;
+    out[2 * i + 1] = p - c;
+  }
+  return out;
+}
+
+/** Trilinear interpolation of the control grid at output voxel (x, y, z). */
+function displacementAt(disp: NonNullable<RoiWarp['displacement']>, cells: Float64Array[], x: number, y: number, z: number, out: number[]): void {
+  const gx = disp.grid[0], gy = disp.grid[1], gz = disp.grid[2];
   const n = gx * gy * gz;
-  const px = u * (gx - 1), py = v * (gy - 1), pz = w * (gz - 1);
-  const x0 = Math.min(Math.floor(px), Math.max(gx - 2, 0)), y0 = Math.min(Math.floor(py), Math.max(gy - 2, 0)), z0 = Math.min(Math.floor(pz), Math.max(gz - 2, 0));
-  const fx = px - x0, fy = py - y0, fz = pz - z0;
+  const x0 = cells[0][2 * x], fx = cells[0][2 * x + 1];
+  const y0 = cells[1][2 * y], fy = cells[1][2 * y + 1];
+  const z0 = cells[2][2 * z], fz = cells[2][2 * z + 1];
   const dx = gx > 1 ? 1 : 0, dy = gy > 1 ? gx : 0, dz = gz > 1 ? gx * gy : 0;
   const i = x0 + gx * (y0 + gy * z0);
+  const D = disp.data;
   for (let a = 0; a < 3; a++) {
-    const D = disp.data;
     const b = i + a * n;
     const v00 = D[b] + fx * (D[b + dx] - D[b]);
     const v10 = D[b + dy] + fx * (D[b + dy + dx] - D[b + dy]);
@@ -162,5 +149,44 @@ function displacementAt(disp: NonNullable<RoiWarp['displacement']>, u: number, v
     const v0 = v00 + fy * (v10 - v00);
     const v1 = v01 + fy * (v11 - v01);
     out[a] = v0 + fz * (v1 - v0);
+  }
+}
+
+/**
+ * Samples every channel of `src` at `coords` (from warpCoordinates) into
+ * `dst` from `dstOffset` (planar): nearest for labels, trilinear for images.
+ */
+export function sampleAt(src: ChainImage, coords: Float32Array, nearest: boolean, dst: VoxelArray, dstOffset: number): void {
+  const [X, Y, Z] = as3(spatialShape(src), 1);
+  const C = channelCount(src);
+  const data = src.data;
+  const per = coords.length / 3;
+  const plane = X * Y * Z;
+  const dx = X > 1 ? 1 : 0, dy = Y > 1 ? X : 0, dz = Z > 1 ? X * Y : 0;
+  const xm = Math.max(X - 2, 0), ym = Math.max(Y - 2, 0), zm = Math.max(Z - 2, 0);
+  for (let c = 0; c < C; c++) {
+    const base = c * plane;
+    const o0 = dstOffset + c * per;
+    if (nearest) {
+      for (let o = 0, k = 0; o < per; o++, k += 3)
+        dst[o0 + o] = data[base + Math.round(coords[k]) + X * (Math.round(coords[k + 1]) + Y * Math.round(coords[k + 2]))];
+      continue;
+    }
+    for (let o = 0, k = 0; o < per; o++, k += 3) {
+      const px = coords[k], py = coords[k + 1], pz = coords[k + 2];
+      let x0 = px | 0, y0 = py | 0, z0 = pz | 0; // coordinates are clamped to >= 0: truncation is floor
+      if (x0 > xm) x0 = xm;
+      if (y0 > ym) y0 = ym;
+      if (z0 > zm) z0 = zm;
+      const fx = px - x0, fy = py - y0, fz = pz - z0;
+      const b = base + x0 + X * (y0 + Y * z0);
+      const v00 = data[b] + fx * (data[b + dx] - data[b]);
+      const v10 = data[b + dy] + fx * (data[b + dy + dx] - data[b + dy]);
+      const v01 = data[b + dz] + fx * (data[b + dz + dx] - data[b + dz]);
+      const v11 = data[b + dz + dy] + fx * (data[b + dz + dy + dx] - data[b + dz + dy]);
+      const v0 = v00 + fy * (v10 - v00);
+      const v1 = v01 + fy * (v11 - v01);
+      dst[o0 + o] = v0 + fz * (v1 - v0);
+    }
   }
 }
