@@ -118,3 +118,14 @@ test('bad args and bad samples: one line naming the transform, the arg and the J
     'FastCropByPosNegRatio: field "img" should hold an image, found nothing (no such field)',
   ]);
 });
+
+test('FastPosNegRatioCropROI in 2D rotates in-plane and keeps the label set', () => {
+  const img2 = synth([60, 50], 'float32', (x, y) => x + y);
+  const lab2 = synth([60, 50], 'uint8', (x, y) => (x > 20 && x < 40 && y > 15 && y < 35 ? 2 : 0));
+  const t = make('FastPosNegRatioCropROI', { image_field: 'image', size: [16, 16], rotation: true, rotation_degree: 45, deform: true });
+  const ctx = ctxFor(12);
+  const out = t.apply({ image: img2, label: lab2 }, ctx);
+  assert.deepEqual((out.image as ChainImage).shape, [16, 16, 1]);
+  for (const v of (out.label as ChainImage).data) assert.ok(v === 0 || v === 2);
+  assert.equal(typeof ctx.draws.find((d) => 'rotation_rad' in d)?.rotation_rad, 'number', 'one in-plane angle');
+});

@@ -152,3 +152,18 @@ test('CropByPosNegRatioLabelOnly crops only the label; 2D volumes work', () => {
   const s = (ctx.draws[0] as Draw).starts[0];
   assert.equal(at(o2.image as ChainImage, 3, 5, 0), (s[0] + 3) * (s[1] + 5));
 });
+
+test('multi-channel images are cropped channel by channel; a multi-channel label is foreground where any channel is', () => {
+  const img2 = synth(dims, 'float32', (x, y, z, c) => c * 1e6 + x + 40 * y + 1440 * z, 2);
+  // Channel 0 empty, channel 1 holds a single voxel: it is the only foreground.
+  const lab2 = synth(dims, 'uint8', (x, y, z, c) => (c === 1 && x === 20 && y === 20 && z === 20 ? 1 : 0), 2);
+  const ctx = ctxFor(6);
+  const out = make('FastCropByPosNegRatio', { fields: 'image', size: [5, 5, 5], pos: 1, neg: 0, batch_size: 2 }).apply({ image: img2, label: lab2 }, ctx);
+  const d = ctx.draws[0] as Draw;
+  assert.deepEqual(d.centres, [[20, 20, 20], [20, 20, 20]]);
+  const img = out.image as ChainImage;
+  assert.deepEqual(img.shape, [5, 5, 5, 2, 2]);
+  const s = d.starts[1];
+  for (const c of [0, 1]) assert.equal(at(img, 1, 2, 3, c, 1), c * 1e6 + (s[0] + 1) + 40 * (s[1] + 2) + 1440 * (s[2] + 3));
+  assert.equal(at(out.label as ChainImage, 2, 2, 2, 1, 0), 1);
+});
