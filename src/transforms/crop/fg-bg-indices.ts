@@ -74,12 +74,28 @@ function isFgBgIndices(v: unknown): v is FgBgIndices {
   return typeof v === 'object' && v !== null && (v as FgBgIndices).indices instanceof Uint32Array && Array.isArray((v as FgBgIndices).shape);
 }
 
-/** The cached indices in `sample` if they match `label`'s shape, else freshly computed ones. */
+/**
+ * The cached indices in `sample` if they still describe `label`, else
+ * freshly computed ones. "Still describe" is checked cheaply: same spatial
+ * shape, and up to 16 listed voxels (evenly spread) still of the listed
+ * class — a transform that changed the label after the index was cached
+ * (a flip, a zoom) is caught, without an O(volume) pass.
+ */
 export function indicesFor(sample: Sample, labelField: string, label: ChainImage): FgBgIndices {
   const cached = sample[fgBgIndicesField(labelField)];
-  const shape = spatialShape(label);
-  if (isFgBgIndices(cached) && cached.shape.length === shape.length && cached.shape.every((s, a) => s === shape[a])) return cached;
+  if (isFgBgIndices(cached) && describes(cached, label)) return cached;
   return computeFgBgIndices(label);
+}
+
+function describes(ix: FgBgIndices, label: ChainImage): boolean {
+  const shape = spatialShape(label);
+  if (ix.shape.length !== shape.length || ix.shape.some((s, a) => s !== shape[a])) return false;
+  const isFg = foregroundTest(label);
+  const want = ix.listed === 'fg';
+  const n = ix.indices.length;
+  const probes = Math.min(16, n);
+  for (let k = 0; k < probes; k++) if (isFg(ix.indices[Math.floor((k * n) / probes)]) !== want) return false;
+  return true;
 }
 
 /**

@@ -75,14 +75,19 @@ export interface PosNegCropOptions {
 export function drawStarts(label: ChainImage, sample: Sample, o: PosNegCropOptions, ctx: TransformContext): number[][] {
   const dims = spatialShape(label);
   // The plain variant indexes the label on every call (MONAI's way); the Fast one reuses the cached record.
-  const ix = o.fast ? indicesFor(sample, o.labelField, label) : computeFgBgIndices(label);
+  let ix = o.fast ? indicesFor(sample, o.labelField, label) : computeFgBgIndices(label);
   const isFg = foregroundTest(label);
   const pFg = o.pos / (o.pos + o.neg);
   const starts: number[][] = [];
   const centres: number[][] = [];
   const foreground: boolean[] = [];
   for (let j = 0; j < o.count; j++) {
-    const c = drawCentre(ix, isFg, pFg, ctx.rng);
+    let c = drawCentre(ix, isFg, pFg, ctx.rng);
+    if (isFg(c.index) !== c.foreground) {
+      // A stale cached index the probes missed: index the label now and draw again.
+      ix = computeFgBgIndices(label);
+      c = drawCentre(ix, isFg, pFg, ctx.rng);
+    }
     const centre = unravel(c.index, dims);
     centres.push(centre);
     foreground.push(c.foreground);

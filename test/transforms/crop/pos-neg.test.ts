@@ -167,3 +167,12 @@ test('multi-channel images are cropped channel by channel; a multi-channel label
   for (const c of [0, 1]) assert.equal(at(img, 1, 2, 3, c, 1), c * 1e6 + (s[0] + 1) + 40 * (s[1] + 2) + 1440 * (s[2] + 3));
   assert.equal(at(out.label as ChainImage, 2, 2, 2, 1, 0), 1);
 });
+
+test('a cached index that no longer describes the label (changed after caching) is not trusted', () => {
+  const cached = fgBgIndicesStep('label').apply(sample(), ctxFor(0));
+  // Same shape, different foreground: as if a flip had run after the index was cached.
+  const moved = synth(dims, 'uint8', (x, y, z) => (x < 3 && y < 3 && z < 3 ? 1 : 0));
+  const ctx = ctxFor(2);
+  make('FastCropByPosNegRatio', { fields: 'image', size: [4, 4, 4], pos: 1, neg: 0, batch_size: 20 }).apply({ ...cached, label: moved }, ctx);
+  for (const [x, y, z] of (ctx.draws[0] as Draw).centres) assert.ok(x < 3 && y < 3 && z < 3, `centre ${[x, y, z]} is foreground of the current label`);
+});
