@@ -88,29 +88,6 @@ export function cropAt(img: ChainImage, start: readonly number[], size: readonly
 }
 
 /**
- * A batch of crops of one image at several starts: shape `[...size, C, b]`
- * (batched), allocated once. The affine is the first crop's; every crop's
- * start is kept in `meta.cropStarts` so MergeBatchDims can give each crop
- * its own affine.
- */
-export function cropBatch(img: ChainImage, starts: readonly (readonly number[])[], size: readonly number[]): ChainImage {
-  const C = channelCount(img);
-  let per = C;
-  for (const s of size) per *= s;
-  const data = new ARRAY_CTORS[arrayDTypeOf(img.data)](per * starts.length);
-  for (let j = 0; j < starts.length; j++) cropInto(img, starts[j], size, data, j * per);
-  return {
-    ...img,
-    data,
-    shape: [...size, C, starts.length],
-    affine: croppedAffine(img.affine, starts[0]),
-    spacing: img.spacing.slice(),
-    meta: { ...img.meta, cropStarts: starts.map((s) => s.slice()) },
-    batched: true,
-  };
-}
-
-/**
  * Where a box of `size` centred on `centre` starts so that it stays inside
  * a volume of `dims`: shifted inwards near a border; where the volume is
  * smaller than the box, centred on the volume (the rest is zero padding).

@@ -6,7 +6,7 @@ import { FastPosNegRatioCropROI } from './fast-pos-neg-ratio-crop-roi.js';
 import { CropFixedSizeRandomCenter } from './crop-fixed-size-random-center.js';
 import { CropRandomSizeWithDisplacement } from './crop-random-size-with-displacement.js';
 
-export { cropAt, cropInto, cropBatch, croppedAffine, startForCentre } from './crop-at.js';
+export { cropAt, cropInto, croppedAffine, startForCentre } from './crop-at.js';
 export {
   computeFgBgIndices,
   fgBgIndicesField,

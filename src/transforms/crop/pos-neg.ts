@@ -120,7 +120,7 @@ export function posNegCrop(o: PosNegCropOptions): TransformImpl {
       });
       const starts = drawStarts(label, sample, o, ctx);
       // One warp per crop; its source coordinates are computed once and shared by every field.
-      const coords = o.warp && (o.warp.deform || o.warp.rotation || o.warp.scale) ? drawWarps(o, starts, dims, ctx) : undefined;
+      const coords = isWarped(o) ? drawWarps(o, starts, dims, ctx) : undefined;
       const out: Sample = { ...sample };
       // The indices describe the whole volume, not the crops: they must not travel on.
       delete out[fgBgIndicesField(o.labelField)];
@@ -129,6 +129,10 @@ export function posNegCrop(o: PosNegCropOptions): TransformImpl {
       return out;
     },
   };
+}
+
+function isWarped(o: PosNegCropOptions): boolean {
+  return o.warp !== undefined && (o.warp.deform || o.warp.rotation || o.warp.scale);
 }
 
 function drawWarps(o: PosNegCropOptions, starts: number[][], dims: number[], ctx: TransformContext): Float32Array[] {
@@ -148,12 +152,13 @@ function cropAll(img: ChainImage, starts: number[][], o: PosNegCropOptions, coor
   let per = C;
   for (const s of o.size) per *= s;
   // A warped image is interpolated: float32. Labels (nearest) and plain crops keep their type.
-  const dtype: ArrayDType = o.warp && (o.warp.deform || o.warp.rotation || o.warp.scale) && !isLabel ? 'float32' : arrayDTypeOf(img.data);
+  const dtype: ArrayDType = isWarped(o) && !isLabel ? 'float32' : arrayDTypeOf(img.data);
   const data = new ARRAY_CTORS[dtype](per * starts.length);
   for (let j = 0; j < starts.length; j++) {
     if (coords) sampleAt(img, coords[j], isLabel, data, j * per);
     else cropInto(img, starts[j], o.size, data, j * per);
   }
+  // A warped crop keeps the affine of its unwarped box (the warp is an augmentation, not a new geometry).
   const affine = croppedAffine(img.affine, starts[0]);
   const meta = { ...img.meta, cropStarts: starts.map((s) => s.slice()) };
   if (o.batched) return { ...img, data, dtype, affine, meta, spacing: img.spacing.slice(), shape: [...o.size, C, starts.length], batched: true };
