@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransformRegistry } from '../../../src/transforms/registry.js';
-import { cropTransforms } from '../../../src/transforms/crop/index.js';
+import { cropTransforms, sampleAt, warpCoordinates } from '../../../src/transforms/crop/index.js';
 import type { ChainImage, Sample } from '../../../src/transforms/image.js';
 import { assertVoxelpipeError } from '../../helpers.js';
 import { at, ctxFor, sameData, synth } from './synthetic.js';
@@ -128,4 +128,24 @@ test('FastPosNegRatioCropROI in 2D rotates in-plane and keeps the label set', ()
   assert.deepEqual((out.image as ChainImage).shape, [16, 16, 1]);
   for (const v of (out.label as ChainImage).data) assert.ok(v === 0 || v === 2);
   assert.equal(typeof ctx.draws.find((d) => 'rotation_rad' in d)?.rotation_rad, 'number', 'one in-plane angle');
+});
+
+test('the ROI sampler: a quarter turn about z reads the source at centre + R(o - h), exactly on the grid', () => {
+  const src = synth([20, 20, 10], 'float32', (x, y, z) => x + 20 * y + 400 * z);
+  const size = [7, 7, 5];
+  const centre = [10, 9, 4];
+  const c = Math.cos(Math.PI / 2), s = Math.sin(Math.PI / 2);
+  const coords = warpCoordinates([20, 20, 10], centre, size, { matrix: [c, -s, 0, s, c, 0, 0, 0, 1] });
+  const out = new Float32Array(7 * 7 * 5);
+  sampleAt(src, coords, false, out, 0);
+  const near = new Float32Array(out.length);
+  sampleAt(src, coords, true, near, 0);
+  let o = 0;
+  for (let z = 0; z < 5; z++)
+    for (let y = 0; y < 7; y++)
+      for (let x = 0; x < 7; x++, o++) {
+        const want = at(src, centre[0] - (y - 3), centre[1] + (x - 3), centre[2] + (z - 2));
+        assert.ok(Math.abs(out[o] - want) < 1e-3, `(${x},${y},${z}): ${out[o]} vs ${want}`);
+        assert.equal(near[o], want);
+      }
 });
