@@ -1,4 +1,31 @@
 import type { TransformDefinition } from '../types.js';
+import { ScaleIntensityRange } from './scale-intensity-range.js';
+import { NormalizeNonzeroIntensities } from './normalize-nonzero-intensities.js';
+import { CenterData } from './center-data.js';
+import { ThresholdValues } from './threshold-values.js';
+import { ScaleIntensityOscillation } from './scale-intensity-oscillation.js';
+import { ScaleShiftIntensity } from './scale-shift-intensity.js';
+import { AddGaussianNoise } from './add-gaussian-noise.js';
+import { AdjustContrast } from './adjust-contrast.js';
+
+export { scaleIntensityRange, type ScaleIntensityRangeParams } from './scale-intensity-range.js';
+export { normalizeNonzero } from './normalize-nonzero-intensities.js';
+export { centerData } from './center-data.js';
+export { thresholdValues, type ThresholdParams } from './threshold-values.js';
+export { scaleIntensity } from './scale-intensity-oscillation.js';
+export { scaleShiftIntensity } from './scale-shift-intensity.js';
+export { addGaussianNoise } from './add-gaussian-noise.js';
+export { adjustContrast } from './adjust-contrast.js';
+export { linearMap, type LinearMapOptions } from './linear-map.js';
 
 /** The intensity family of the catalogue (one transform per file in this folder). */
-export const intensityTransforms: TransformDefinition[] = [];
+export const intensityTransforms: TransformDefinition[] = [
+  ScaleIntensityRange,
+  NormalizeNonzeroIntensities,
+  CenterData,
+  ThresholdValues,
+  ScaleIntensityOscillation,
+  ScaleShiftIntensity,
+  AddGaussianNoise,
+  AdjustContrast,
+] as TransformDefinition[];
