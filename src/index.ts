@@ -6,3 +6,5 @@ export * from './util/index.js';
 export * from './volume/index.js';
 export * from './io/index.js';
 export * from './transforms/index.js';
+export * from './config/index.js';
+export * from './datalist/index.js';

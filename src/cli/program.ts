@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { isVoxelpipeError } from '../util/errors.js';
 import { inspectCommand } from './commands/inspect.js';
+import { validateCommand } from './commands/validate.js';
 
 /** Output streams, injectable so commands are testable in-process. */
 export interface CliIO {
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIO): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   program.addCommand(inspectCommand(io));
+  program.addCommand(validateCommand(io));
   return program;
 }
 

@@ -1,0 +1,10 @@
+export {
+  loadDatalist,
+  parseDatalist,
+  loaderFields,
+  datalistOptionsFor,
+  type Item,
+  type DatalistOptions,
+  type DatalistProblem,
+} from './datalist.js';
+export { checkItem, FileChecks, type CheckOptions, type ItemProblem } from './check.js';
