@@ -4,6 +4,7 @@ import { DTYPE_INFO, type DType } from '../volume/dtype.js';
 import { numElements } from '../volume/volume.js';
 import { isVoxelpipeError } from '../util/errors.js';
 import { jsonPath } from '../util/schema-errors.js';
+import type { ImagePipelineSpec } from '../config/index.js';
 import type { Item } from './datalist.js';
 
 /**
@@ -202,6 +203,42 @@ export function checkItem(item: Item, key: string, files: FileChecks, options: C
     if (r.field === 'label') {
       const p = files.integerProblem(r.file, r.header);
       if (p && files.firstReport(`${r.file}\0${p}`)) problems.push({ location: jsonPath(at, 'label'), index: item.index, field: 'label', file: r.file, message: p });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Checks what a list's items carry besides files, against the pipeline:
+ * classification labels agree with each other and with
+ * `output_label_format`, and `sampling: "element"` finds a `weight` on
+ * every item.
+ */
+export function checkListValues(items: readonly Item[], key: string, pipeline: ImagePipelineSpec): ItemProblem[] {
+  const problems: ItemProblem[] = [];
+  const add = (item: Item, field: string | undefined, message: string) =>
+    problems.push({ location: field ? jsonPath(key, item.index, field) : jsonPath(key, item.index), index: item.index, ...(field ? { field } : {}), message });
+  const args = pipeline.args;
+  if ('sampling' in args && args.sampling === 'element')
+    for (const item of items)
+      if (item.fields.weight === undefined) add(item, undefined, `no "weight": ${pipeline.jsonPath}.args.sampling "element" draws items by their weight`);
+  if (pipeline.task !== 'classification') return problems;
+  const format = 'output_label_format' in args ? args.output_label_format : null;
+  // [C] with C > 1: one head of C exclusive classes (index or one-hot); otherwise one 0/1 entry per head.
+  const classes = format ? (format.length === 1 ? Math.max(format[0], 2) : format.length) : undefined;
+  const vectorLength = format ? (format.length === 1 && format[0] === 1 ? 1 : classes) : undefined;
+  let firstLength: { n: number; index: number } | undefined;
+  for (const item of items) {
+    const label = item.fields.label;
+    if (typeof label === 'number') {
+      if (classes !== undefined && label >= classes)
+        add(item, 'label', `class index ${label} is out of range: ${pipeline.jsonPath}.args.output_label_format ${JSON.stringify(format)} gives ${classes} classes`);
+    } else if (Array.isArray(label) && !item.fileFields.includes('label')) {
+      if (vectorLength !== undefined && label.length !== vectorLength)
+        add(item, 'label', `a vector of ${label.length} values, ${pipeline.jsonPath}.args.output_label_format ${JSON.stringify(format)} needs ${vectorLength}`);
+      else if (firstLength === undefined) firstLength = { n: label.length, index: item.index };
+      else if (label.length !== firstLength.n)
+        add(item, 'label', `a vector of ${label.length} values, but ${jsonPath(key, firstLength.index)} has ${firstLength.n}`);
     }
   }
   return problems;

@@ -7,4 +7,4 @@ export {
   type DatalistOptions,
   type DatalistProblem,
 } from './datalist.js';
-export { checkItem, FileChecks, type CheckOptions, type ItemProblem } from './check.js';
+export { checkItem, checkListValues, FileChecks, type CheckOptions, type ItemProblem } from './check.js';

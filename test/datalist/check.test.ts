@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkItem, FileChecks, type Item } from '../../src/datalist/index.js';
+import { checkItem, checkListValues, FileChecks, type Item } from '../../src/datalist/index.js';
 import { writeNifti } from '../../src/io/index.js';
 import { tempDir } from '../helpers.js';
 import { volume } from '../config/mmars.js';
@@ -97,4 +97,23 @@ test('--deep reads every voxel: corruption inside the compressed data, invisible
   const p = checkItem(item(0, f), 'training', new FileChecks(true), { dims: 3, deep: true });
   assert.equal(p.length, 1);
   assert.match(p[0].message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (corrupt gzip stream|gzip stream ends early)`));
+});
+
+test('classification labels agree with output_label_format and each other; element sampling needs weights', () => {
+  const pipeline = (args: Record<string, unknown>) =>
+    ({ name: 'ClassificationKerasImagePipeline', task: 'classification', keras: true, withCache: false, jsonPath: 'train.image_pipeline', args }) as any;
+  const it = (index: number, fields: Record<string, any>): Item => ({ index, fields: { image: '/x.nii', ...fields }, fileFields: ['image'] });
+  const items = [it(0, { label: 2, weight: 1 }), it(1, { label: 3 }), it(2, { label: [0, 1, 0], weight: 2 }), it(3, { label: [1, 0], weight: 1 })];
+  assert.deepEqual(
+    checkListValues(items, 'training', pipeline({ output_label_format: [3], sampling: 'element' })).map((p) => `${p.location}: ${p.message}`),
+    [
+      'training[1]: no "weight": train.image_pipeline.args.sampling "element" draws items by their weight',
+      'training[1].label: class index 3 is out of range: train.image_pipeline.args.output_label_format [3] gives 3 classes',
+      'training[3].label: a vector of 2 values, train.image_pipeline.args.output_label_format [3] needs 3',
+    ],
+  );
+  assert.deepEqual(
+    checkListValues(items, 'training', pipeline({ output_label_format: null, sampling: null })).map((p) => `${p.location}: ${p.message}`),
+    ['training[3].label: a vector of 2 values, but training[2] has 3'],
+  );
 });

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, SECTIONS, type ConfigSpec, type Section } from '../../config/index.js';
 import { readJsonFile } from '../../config/json.js';
-import { checkItem, datalistOptionsFor, FileChecks, parseDatalist, type Item } from '../../datalist/index.js';
+import { checkItem, checkListValues, datalistOptionsFor, FileChecks, parseDatalist, type Item } from '../../datalist/index.js';
 import { createDefaultRegistry } from '../../transforms/catalogue.js';
 import { isVoxelpipeError } from '../../util/errors.js';
 import type { CliIO } from '../program.js';
@@ -60,6 +60,8 @@ export function validateMmar(options: ValidateOptions): ValidateReport {
   report.warnings.push(...spec.warnings);
 
   const work: { section: Section; key: string; datalist: string; items: Item[]; dims: number }[] = [];
+  const entryProblem = (s: Section, datalist: string, p: { location: string; file?: string; message: string }) =>
+    report.problems.push({ section: s, datalist, location: p.location, ...(p.file ? { file: p.file } : {}), message: p.message });
   for (const s of SECTIONS) {
     const sec = spec[s];
     if (!sec) continue;
@@ -73,6 +75,7 @@ export function validateMmar(options: ValidateOptions): ValidateReport {
       if (!isVoxelpipeError(e)) throw e;
       report.problems.push({ section: s, datalist: opts.file, message: e.message });
     }
+    for (const p of checkListValues(items, opts.key, sec.imagePipeline)) entryProblem(s, opts.file, p);
     report.sections[s] = { pipeline: sec.imagePipeline.name, datalist: opts.file, key: opts.key, items: items.length };
     work.push({ section: s, key: opts.key, datalist: opts.file, items, dims: sec.imagePipeline.args.output_data_dims });
   }
@@ -82,8 +85,7 @@ export function validateMmar(options: ValidateOptions): ValidateReport {
   let done = 0;
   for (const w of work) {
     for (const item of w.items) {
-      for (const p of checkItem(item, w.key, files, { dims: w.dims, deep: options.deep }))
-        report.problems.push({ section: w.section, datalist: w.datalist, location: p.location, ...(p.file ? { file: p.file } : {}), message: p.message });
+      for (const p of checkItem(item, w.key, files, { dims: w.dims, deep: options.deep })) entryProblem(w.section, w.datalist, p);
       options.onEntry?.(++done, total);
     }
   }
