@@ -169,7 +169,8 @@ function parseModulePath(p: unknown, path: string, ctx: ChainContext): { file: s
     ctx.report(`${path}: expected an export name after "#", got ${showValue(exportName)}`);
     return undefined;
   }
-  const relative = spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..';
+  // "my-transforms.js" means the file in the MMAR, not a package of that name.
+  const relative = spec.startsWith('./') || spec.startsWith('../') || (!spec.startsWith('@') && /\.(m|c)?[jt]s$/.test(spec));
   const file = isAbsolute(spec) ? spec : relative ? resolve(ctx.root, spec) : spec;
   return { file, exportName };
 }

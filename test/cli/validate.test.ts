@@ -91,6 +91,12 @@ test('validate: config problems are listed one per line; --set reaches the confi
     `${m.config}: train.image_pipeline.args.num_workers: expected number, got "two"\n` +
       `${m.config}: validate.pre_transforms[0].ref: no train transform is named or aliased "Load" (did you mean LoadNifti?)\n`,
   );
+  // Clara's space-separated form: --set A=1 B=2.
+  const both = await run(['validate', '--config', m.config, '--mmar', m.root, '--set', 'train.image_pipeline.args.num_workers=two', 'validate.image_pipeline.args.shuffle=0']);
+  assert.equal(
+    both.err,
+    `${m.config}: train.image_pipeline.args.num_workers: expected number, got "two"\n` + `${m.config}: validate.image_pipeline.args.shuffle: expected boolean, got 0\n`,
+  );
   const k = await run(['validate', '--config', m.config, '--mmar', m.root, '--set', 'train.image_pipeline.args.data_list_key=trainig']);
   assert.equal(k.code, 1);
   assert.match(k.err, new RegExp(`\\ntrain.image_pipeline.args.data_list_key: ${m.datalist.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no list "trainig" \\(did you mean training\\?\\)\\n$`));

@@ -318,6 +318,7 @@ test('custom transforms by path resolve against the MMAR root and keep the expor
       { path: './custom/my-transforms.js#MyTransform', args: { k: 1 } },
       { path: 'voxelpipe-extra#Denoise' },
       { name: 'Shift#shift1', path: '/opt/t/shift.mjs' },
+      { path: 'lib/noise.js#Noise' },
     );
   });
   const extra = load().train!.preTransforms.slice(6);
@@ -325,6 +326,7 @@ test('custom transforms by path resolve against the MMAR root and keep the expor
     { name: 'MyTransform', path: join(m.root, 'custom', 'my-transforms.js'), exportName: 'MyTransform', args: { k: 1 }, jsonPath: 'train.pre_transforms[6]', known: 'custom' },
     { name: 'Denoise', path: 'voxelpipe-extra', exportName: 'Denoise', args: {}, jsonPath: 'train.pre_transforms[7]', known: 'custom' },
     { name: 'Shift', alias: 'shift1', path: '/opt/t/shift.mjs', exportName: 'default', args: {}, jsonPath: 'train.pre_transforms[8]', known: 'custom' },
+    { name: 'Noise', path: join(m.root, 'lib', 'noise.js'), exportName: 'Noise', args: {}, jsonPath: 'train.pre_transforms[9]', known: 'custom' },
   ]);
   const py = setup(t, (c) => c.train.pre_transforms.push({ path: 'myTransformation.MyAddRandomConstant' }));
   assert.equal(

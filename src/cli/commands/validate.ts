@@ -132,10 +132,10 @@ export function validateCommand(io: CliIO): Command {
       }
       if (opts.json) io.out(JSON.stringify(report) + '\n');
       else {
-        for (const w of report.warnings) io.err(`voxelpipe: warning: ${w}\n`);
-        for (const p of report.problems) io.err(`${p.location ? `${p.location}: ` : ''}${p.message}\n`);
         for (const [s, v] of Object.entries(report.sections))
           io.out(`${s.padEnd(9)} ${v.pipeline}, datalist ${v.datalist} [${v.key}]: ${count(v.items, 'entry', 'entries')}\n`);
+        for (const w of report.warnings) io.err(`voxelpipe: warning: ${w}\n`);
+        for (const p of report.problems) io.err(`${p.location ? `${p.location}: ` : ''}${p.message}\n`);
         const entries = count(report.entries, 'entry', 'entries');
         io.out(
           report.ok
