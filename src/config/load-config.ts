@@ -251,6 +251,8 @@ function parsePipeline(section: Section, entry: Json | undefined, vars: Readonly
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(root, p));
   const file = abs(value.args.data_list_file_path);
   const baseDir = abs(value.args.data_file_base_dir ?? dirname(file));
+  // A path still holding a placeholder was reported as such; do not report it missing too.
+  if (/\{[A-Za-z_]\w*\}/.test(value.args.data_list_file_path)) return undefined;
   let fileOk = true;
   try {
     if (statSync(file).isDirectory()) {

@@ -409,6 +409,11 @@ test('bad configs: one line naming the JSON path', async (t) => {
       'train.image_pipeline.args.data_file_base_dir: placeholder {DATA_ROT} has no value (did you mean DATA_ROOT?) (define DATA_ROT in environment.json, at the top of the config, or with --set DATA_ROT=...)',
     ],
     [
+      'placeholder with no value in the datalist path (not also "no such file")',
+      (c) => (c.validate.image_pipeline.args.data_list_file_path = '{DATASET}'),
+      'validate.image_pipeline.args.data_list_file_path: placeholder {DATASET} has no value (did you mean DATASET_JSON or DATA_ROOT?) (define DATASET in environment.json, at the top of the config, or with --set DATASET=...)',
+    ],
+    [
       'unknown pipeline',
       (c) => (c.validate.image_pipeline.name = 'SegmentationPipeline'),
       'validate.image_pipeline.name: unknown image pipeline "SegmentationPipeline" (did you mean SegmentationImagePipeline, SegmentationKerasImagePipeline or SegmentationImagePipelineWithCache?)',
