@@ -45,7 +45,7 @@ export interface ValidateOptions {
  * collected, never thrown; a config the loader refuses yields its problems
  * and no entry checks.
  */
-export function validateMmar(options: ValidateOptions): ValidateReport {
+export async function validateMmar(options: ValidateOptions): Promise<ValidateReport> {
   const report: ValidateReport = { ok: false, config: options.config, sections: {}, entries: 0, files: 0, problems: [], warnings: [] };
   let spec: ConfigSpec;
   try {
@@ -83,10 +83,16 @@ export function validateMmar(options: ValidateOptions): ValidateReport {
   const files = new FileChecks(options.deep);
   const total = work.reduce((n, w) => n + w.items.length, 0);
   let done = 0;
+  let lastYield = Date.now();
   for (const w of work) {
     for (const item of w.items) {
       for (const p of checkItem(item, w.key, files, { dims: w.dims, deep: options.deep })) entryProblem(w.section, w.datalist, p);
       options.onEntry?.(++done, total);
+      // Header reads are synchronous: let the progress bar's timer redraw now and then.
+      if (options.onEntry && Date.now() - lastYield > 100) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
     }
   }
   report.entries = total;
@@ -109,7 +115,7 @@ export function validateCommand(io: CliIO): Command {
     .option('--deep', 'read every voxel of every file (finds corruption inside compressed data; slower)')
     .option('--json', 'print one JSON object: ok, sections, entries, files, problems, warnings')
     .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
-    .action((opts: { config: string; env?: string; mmar?: string; set?: string[]; deep?: boolean; json?: boolean; progress: boolean }) => {
+    .action(async (opts: { config: string; env?: string; mmar?: string; set?: string[]; deep?: boolean; json?: boolean; progress: boolean }) => {
       const showBar = !opts.json && opts.progress && process.stderr.isTTY === true;
       const bar = showBar
         ? new cliProgress.SingleBar({ stream: process.stderr, format: 'validating {bar} {value}/{total} entries', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
@@ -117,7 +123,7 @@ export function validateCommand(io: CliIO): Command {
       let started = false;
       let report: ValidateReport;
       try {
-        report = validateMmar({
+        report = await validateMmar({
           ...opts,
           onEntry: bar
             ? (done, total) => {
