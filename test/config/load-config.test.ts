@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadConfig, type ConfigSpec } from '../../src/config/index.js';
@@ -455,26 +456,18 @@ test('JSON syntax errors give file, line and column', (t) => {
     ['', '1:1: invalid JSON: unexpected end of file, expected a value'],
   ];
   for (const [text, where] of cases) {
-    writeJsonText(m.config, text);
+    writeFileSync(m.config, text);
     assert.equal(errorOf(() => loadConfig({ config: m.config })), `${m.config}:${where}`);
   }
-  writeJsonText(m.env, '{"DATA_ROOT": "x",}');
+  writeFileSync(m.env, '{"DATA_ROOT": "x",}');
   writeJson(m.config, spleenConfig());
   assert.equal(errorOf(() => loadConfig({ config: m.config })), `${m.env}:1:19: invalid JSON: trailing comma before '}'`);
 });
 
-function writeJsonText(file: string, text: string) {
-  writeJson(file, null);
-  // writeJson makes the folder; overwrite with the raw text.
-  require_fs().writeFileSync(file, text);
-}
-import * as fs from 'node:fs';
-const require_fs = () => fs;
-
-test('sections: ignored Clara keys are one warning, an evaluation config is refused, --env must exist', (t) => {
+test('sections: ignored Clara keys are one warning (their placeholders unchecked), an evaluation config is refused, --env must exist', (t) => {
   const { m, load } = setup(t, (c) => {
     c.train.lr_policy = { name: 'DecayOnStep' };
-    c.train.handlers = [];
+    c.train.handlers = [{ name: 'CheckpointSaver', args: { ckpt_dir: '{NOT_DEFINED_ANYWHERE}' } }];
     c.model_loader = { name: 'CheckpointLoader' };
   });
   const spec: ConfigSpec = load();
