@@ -6,6 +6,8 @@ export * from './util/index.js';
 export * from './volume/index.js';
 export * from './io/index.js';
 export * from './transforms/index.js';
+export * from './config/index.js';
+export * from './datalist/index.js';
 export * from './sampling/index.js';
 export * from './cache/index.js';
 export * from './pipeline/index.js';

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { isVoxelpipeError } from '../util/errors.js';
 import { inspectCommand } from './commands/inspect.js';
 import { convertCommand } from './commands/convert.js';
+import { validateCommand } from './commands/validate.js';
 
 /** Output streams, injectable so commands are testable in-process. */
 export interface CliIO {
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIO): Command {
     .exitOverride();
   program.addCommand(inspectCommand(io));
   program.addCommand(convertCommand(io));
+  program.addCommand(validateCommand(io));
   return program;
 }
 

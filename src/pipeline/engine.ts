@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { VoxelpipeError } from '../util/errors.js';
 import { ARRAY_CTORS } from '../volume/dtype.js';
 import type { Batch, BatchField, BatchRow } from './batch.js';
-import type { ChainEntry, Item, PipelineOptions } from './options.js';
+import type { ChainEntry, PipelineOptions } from './options.js';
 import { WorkerPool, type PoolStats } from './pool.js';
 import { createProcessor, itemSource, type Processor, type ProcessorConfig, type SampleResult, type SampleTask, type WorkerTask } from './sample-processor.js';
 import { createSampler, globalPosition, resolveRank, type Sampler, type SamplingItem, type SamplingOptions } from '../sampling/index.js';
@@ -373,4 +373,4 @@ function categoryOf(v: unknown): string | number | undefined {
   return undefined;
 }
 
-export type { Item };
+

@@ -5,8 +5,8 @@ import type { ChainEntry } from '../transforms/chain.js';
 
 export type { ChainEntry };
 
-/** One datalist item: field -> file path(s) or value (class label, weight, ...). */
-export type Item = Record<string, unknown>;
+/** The fields of one datalist item: field -> file path(s) or value (class label, weight, ...). */
+export type ItemFields = Record<string, unknown>;
 
 /**
  * Classification label encoding (Clara's output_label_format):
@@ -18,7 +18,7 @@ export type LabelEncoding = { kind: 'index' } | { kind: 'onehot'; classes: numbe
 
 /** Everything the engine needs, fully resolved (no placeholders, absolute paths). */
 export interface PipelineOptions {
-  items: Item[];
+  items: ItemFields[];
   transforms: ChainEntry[];
   batchTransforms?: ChainEntry[];
   /** Folder custom transform modules and relative args resolve against (the MMAR root). */

@@ -7,7 +7,7 @@ import type { TransformDefinition } from '../transforms/types.js';
 import { createChainAsync, type ChainStats } from '../transforms/chain.js';
 import type { DataFormat } from './batch.js';
 import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
-import type { ChainEntry, Item, LabelEncoding } from './options.js';
+import type { ChainEntry, ItemFields, LabelEncoding } from './options.js';
 
 /**
  * Turns one datalist item into the rows it contributes to a batch: runs the
@@ -39,14 +39,14 @@ export interface SampleTask {
   epoch: number;
   position: number;
   itemIndex: number;
-  item: Item;
+  item: ItemFields;
 }
 
 /** What the pipeline asks a worker to do. */
 export type WorkerTask =
   | ({ kind: 'sample' } & SampleTask)
   | ({ kind: 'tail'; cached: Sample } & SampleTask)
-  | { kind: 'prefix'; item: Item };
+  | { kind: 'prefix'; item: ItemFields };
 
 export interface FieldRows {
   buffer: ArrayBuffer;
@@ -83,7 +83,7 @@ export interface Processor {
    * Runs only the deterministic prefix. With `shared`, voxel arrays are moved
    * into SharedArrayBuffers so every worker can read the cached item without a copy.
    */
-  prefix(item: Item, shared: boolean): Sample;
+  prefix(item: ItemFields, shared: boolean): Sample;
   /** Runs the chain from the prefix on, with the same keys as `sample` would use. */
   tail(task: SampleTask, cached: Sample): ProcessorOutput;
 }
@@ -134,7 +134,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
 }
 
 /** Runs `fn`, prefixing an error's one-line message with the item's file, so every failure names its sample. */
-function withSource(item: Item, fn: () => Sample): Sample {
+function withSource(item: ItemFields, fn: () => Sample): Sample {
   try {
     return fn();
   } catch (e) {
@@ -157,14 +157,14 @@ export function toShared(s: Sample): Sample {
 }
 
 /** The item's image file(s), for messages. */
-export function itemSource(item: Item): string {
+export function itemSource(item: ItemFields): string {
   const img = item.image;
   if (typeof img === 'string') return img;
   if (Array.isArray(img)) return img.join(', ');
   return JSON.stringify(item).slice(0, 80);
 }
 
-function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: Item): FieldRows {
+function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: ItemFields): FieldRows {
   const isLabel = name === cfg.labelField;
   if (isChainImage(value)) return layoutImage(cfg, name, value, item, isLabel);
   if (value === undefined)
@@ -178,7 +178,7 @@ function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: I
   return { buffer: out.buffer, dtype: 'float32', rowShape: typeof value === 'number' ? [] : [values.length], rows: 1, batched: false };
 }
 
-function layoutImage(cfg: ProcessorConfig, name: string, img: ChainImage, item: Item, isLabel: boolean): FieldRows {
+function layoutImage(cfg: ProcessorConfig, name: string, img: ChainImage, item: ItemFields, isLabel: boolean): FieldRows {
   const spatial = spatialShape(img);
   const crop = cfg.cropSize;
   if (crop && (crop.length !== spatial.length || crop.some((c, d) => c !== -1 && c !== spatial[d])))
@@ -200,7 +200,7 @@ function layoutImage(cfg: ProcessorConfig, name: string, img: ChainImage, item: 
   return { buffer: out.buffer as ArrayBuffer, dtype, rowShape: img.batched ? shape.slice(1) : shape, rows, batched: img.batched };
 }
 
-function encodeClassLabel(cfg: ProcessorConfig, value: unknown, item: Item): FieldRows {
+function encodeClassLabel(cfg: ProcessorConfig, value: unknown, item: ItemFields): FieldRows {
   const enc = cfg.labelEncoding ?? { kind: 'index' };
   const bad = (what: string) => new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: label ${JSON.stringify(value)} ${what}`);
   const Ctor = ARRAY_CTORS[cfg.labelDtype];

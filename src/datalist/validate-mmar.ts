@@ -1,0 +1,107 @@
+import { loadConfig, SECTIONS, type ConfigSpec, type Section, type TransformChecker } from '../config/index.js';
+import { readJsonFile } from '../config/json.js';
+import { createDefaultRegistry } from '../transforms/catalogue.js';
+import { isVoxelpipeError } from '../util/errors.js';
+import { checkItem, checkListValues, FileChecks } from './check.js';
+import { datalistOptionsFor, parseDatalist, type Item } from './datalist.js';
+
+/**
+ * What `voxelpipe validate` does, as a library function: the config, then
+ * every datalist entry of both sections. Rendering is the CLI's job.
+ */
+
+/** One problem in the `validate --json` report. */
+export interface ValidateProblem {
+  section?: Section;
+  /** The datalist file, for entry problems. */
+  datalist?: string;
+  /** `training[3].label`, or the config JSON path. */
+  location?: string;
+  file?: string;
+  message: string;
+}
+
+/** The `validate --json` object. */
+export interface ValidateReport {
+  ok: boolean;
+  config: string;
+  sections: Partial<Record<Section, { pipeline: string; datalist: string; key: string; items: number }>>;
+  entries: number;
+  files: number;
+  problems: ValidateProblem[];
+  warnings: string[];
+}
+
+export interface ValidateOptions {
+  config: string;
+  env?: string;
+  mmar?: string;
+  set?: string[];
+  deep?: boolean;
+  /** Transform definitions to check names and args against (default: the built-in catalogue). */
+  registry?: TransformChecker;
+  /** Called after each entry is checked (progress). */
+  onEntry?: (done: number, total: number) => void;
+  cwd?: string;
+}
+
+/**
+ * Checks a config, then every datalist entry of its sections. Problems are
+ * collected, never thrown; a config the loader refuses yields its problems
+ * and no entry checks.
+ */
+export async function validateMmar(options: ValidateOptions): Promise<ValidateReport> {
+  const report: ValidateReport = { ok: false, config: options.config, sections: {}, entries: 0, files: 0, problems: [], warnings: [] };
+  let spec: ConfigSpec;
+  try {
+    spec = loadConfig({ config: options.config, env: options.env, mmar: options.mmar, set: options.set, registry: options.registry ?? createDefaultRegistry(), cwd: options.cwd });
+  } catch (e) {
+    if (!isVoxelpipeError(e)) throw e;
+    const listed = e.context.problems as string[] | undefined;
+    for (const message of listed ?? [e.message]) report.problems.push({ message: listed ? `${options.config}: ${message}` : message });
+    return report;
+  }
+  report.config = spec.configFile;
+  report.warnings.push(...spec.warnings);
+
+  const work: { section: Section; key: string; datalist: string; items: Item[]; dims: number }[] = [];
+  const entryProblem = (s: Section, datalist: string, p: { location: string; file?: string; message: string }) =>
+    report.problems.push({ section: s, datalist, location: p.location, ...(p.file ? { file: p.file } : {}), message: p.message });
+  for (const s of SECTIONS) {
+    const sec = spec[s];
+    if (!sec) continue;
+    const opts = datalistOptionsFor(sec);
+    let items: Item[] = [];
+    try {
+      const parsed = parseDatalist(readJsonFile(opts.file), opts);
+      items = parsed.items;
+      for (const p of parsed.problems) report.problems.push({ section: s, datalist: opts.file, message: p.message });
+    } catch (e) {
+      if (!isVoxelpipeError(e)) throw e;
+      report.problems.push({ section: s, datalist: opts.file, message: e.message });
+    }
+    for (const p of checkListValues(items, opts.key, sec.imagePipeline)) entryProblem(s, opts.file, p);
+    report.sections[s] = { pipeline: sec.imagePipeline.name, datalist: opts.file, key: opts.key, items: items.length };
+    work.push({ section: s, key: opts.key, datalist: opts.file, items, dims: sec.imagePipeline.args.output_data_dims });
+  }
+
+  const files = new FileChecks(options.deep);
+  const total = work.reduce((n, w) => n + w.items.length, 0);
+  let done = 0;
+  let lastYield = Date.now();
+  for (const w of work) {
+    for (const item of w.items) {
+      for (const p of checkItem(item, w.key, files, { dims: w.dims, deep: options.deep })) entryProblem(w.section, w.datalist, p);
+      options.onEntry?.(++done, total);
+      // Header reads are synchronous: let the progress bar's timer redraw now and then.
+      if (options.onEntry && Date.now() - lastYield > 100) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
+    }
+  }
+  report.entries = total;
+  report.files = files.filesChecked;
+  report.ok = report.problems.length === 0;
+  return report;
+}
