@@ -36,8 +36,8 @@ export const loaderArgs = z.strictObject({
 export interface LoaderSpec {
   /** Reads one file (absolute path) into a Volume. */
   read(file: string): Volume;
-  /** Spatial axes of a loaded image; the remaining axes become channels (default min(3, ndim)). */
-  spatialRank?: number;
+  /** Spatial axes of a loaded image (a number, or decided per volume); the remaining axes become channels (default min(3, ndim)). */
+  spatialRank?: number | ((v: Volume) => number);
   /** Applied to each loaded image before stacking (e.g. reorientation). */
   prepare?(img: ChainImage, file: string): ChainImage;
 }
@@ -51,7 +51,8 @@ export function loaderImpl(name: string, args: { fields: string[]; dtype?: Array
   const readOne = (file: string, ctx: TransformContext): ChainImage => {
     const abs = isAbsolute(file) || !ctx.root ? file : resolve(ctx.root, file);
     const v = spec.read(abs);
-    let img = toChainImage(v, spec.spatialRank ?? Math.min(3, v.shape.length));
+    const rank = typeof spec.spatialRank === 'function' ? spec.spatialRank(v) : spec.spatialRank ?? Math.min(3, v.shape.length);
+    let img = toChainImage(v, Math.min(rank, v.shape.length));
     img = { ...img, meta: { ...img.meta, filename: abs } };
     return spec.prepare ? spec.prepare(img, abs) : img;
   };
