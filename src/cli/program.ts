@@ -4,6 +4,7 @@ import { isVoxelpipeError } from '../util/errors.js';
 import { inspectCommand } from './commands/inspect.js';
 import { convertCommand } from './commands/convert.js';
 import { validateCommand } from './commands/validate.js';
+import { runCommand } from './commands/run.js';
 
 /** Output streams, injectable so commands are testable in-process. */
 export interface CliIO {
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(inspectCommand(io));
   program.addCommand(convertCommand(io));
   program.addCommand(validateCommand(io));
+  program.addCommand(runCommand(io));
   return program;
 }
 

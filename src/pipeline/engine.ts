@@ -86,6 +86,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const f = bt.args?.fields;
     for (const name of typeof f === 'string' ? [f] : Array.isArray(f) ? (f as string[]) : fields) merge.add(name);
   }
+  // Clara's batches_to_gen_at_once: one volume yields g crop batches in one
+  // call; they are served as g consecutive samples of batch_size crops.
+  const crops = o.transforms.find((t) => !t.disabled && Number(t.args?.batches_to_gen_at_once) > 1);
+  const cropBatch = crops ? Number(crops.args?.batch_size ?? 1) : 0;
   const cfg: ProcessorConfig = {
     transforms: o.transforms,
     root: o.root,
@@ -259,15 +263,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
       stats.samples++;
       s.r.timings.forEach((t, i) => (stats.transformNs[i] = (stats.transformNs[i] ?? 0) + t));
-      pending.push(s.r);
-      if (pending.length === perBatch || cursor === n) {
-        const batch = assemble(pending, e, batchIndex++);
-        pending = [];
-        stats.batches++;
-        yield batch;
+      for (const part of cropBatch ? splitCropBatches(s.r, cropBatch) : [s.r]) {
+        pending.push(part);
+        if (pending.length === perBatch) {
+          const batch = assemble(pending, e, batchIndex++);
+          pending = [];
+          stats.batches++;
+          yield batch;
+        }
       }
     }
-    if (pending.length) yield assemble(pending, e, batchIndex++);
+    if (pending.length) {
+      stats.batches++;
+      yield assemble(pending, e, batchIndex++);
+    }
   }
 
   function assemble(samples: SampleResult[], e: number, index: number): Batch {
@@ -358,6 +367,27 @@ function validate(o: PipelineOptions & { batchSize: number; workers: number; pre
   if (!Number.isInteger(o.workers) || o.workers < 0) throw bad(`num_workers must be an integer >= 0, got ${o.workers}`);
   if (!Number.isInteger(o.prefetch) || o.prefetch < 0) throw bad(`prefetch_size must be an integer >= 0, got ${o.prefetch}`);
   if (!Number.isInteger(o.duplicateCount) || o.duplicateCount < 1) throw bad(`duplicate_count must be a positive integer, got ${o.duplicateCount}`);
+}
+
+/**
+ * One sample holding g * b crops (batches_to_gen_at_once = g) as g samples of
+ * b crops each, in crop order; fields without a crop axis go to every part.
+ */
+export function splitCropBatches(r: SampleResult, b: number): SampleResult[] {
+  const g = Math.max(...Object.values(r.fields).map((f) => (f.batched && f.rows % b === 0 ? f.rows / b : 1)));
+  if (g <= 1) return [r];
+  return Array.from({ length: g }, (_, k) => {
+    const fields: SampleResult['fields'] = {};
+    for (const [name, f] of Object.entries(r.fields)) {
+      if (!f.batched || f.rows !== g * b) {
+        fields[name] = f;
+        continue;
+      }
+      const rowBytes = f.buffer.byteLength / f.rows;
+      fields[name] = { ...f, buffer: f.buffer.slice(k * b * rowBytes, (k + 1) * b * rowBytes), rows: b };
+    }
+    return { ...r, fields };
+  });
 }
 
 /** How an entry is named in logs: its catalogue name, or a custom module's path. */

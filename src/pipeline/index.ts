@@ -5,3 +5,4 @@ export { WorkerPool, serializeError, deserializeError, type PoolOptions, type Po
 export { serveTasks, type TaskOutput } from './pool-worker.js';
 export { networkShape, writeNetworkLayout, allocOutput } from './layout.js';
 export { createProcessor, itemSource, type ProcessorConfig, type SampleTask, type SampleResult, type FieldRows } from './sample-processor.js';
+export { pipelineOptionsFromSpec, chainEntry, labelEncoding, type RunOverrides } from './from-config.js';

@@ -4,7 +4,8 @@ import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.j
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, type Sample } from '../transforms/image.js';
 import type { TransformDefinition } from '../transforms/types.js';
-import { createChainAsync, type ChainStats } from '../transforms/chain.js';
+import { createChainAsync, type Chain, type ChainStats } from '../transforms/chain.js';
+import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
 import type { DataFormat } from './batch.js';
 import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
 import type { ChainEntry, ItemFields, LabelEncoding } from './options.js';
@@ -95,7 +96,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     const mod = (await import(pathToFileURL(cfg.extraTransforms).href)) as { definitions?: TransformDefinition[] };
     for (const def of mod.definitions ?? []) registry.register(def);
   }
-  const chain = await createChainAsync(cfg.transforms, { registry, root: cfg.root, path: 'pre_transforms' });
+  const chain = withCacheableIndices(await createChainAsync(cfg.transforms, { registry, root: cfg.root, path: 'pre_transforms' }));
   const { boundary } = chain.split();
   const names = chain.transforms.map((t) => (t.alias ? `${t.name}#${t.alias}` : t.name));
 
@@ -131,6 +132,23 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
       return finish(out, task, stats);
     },
   };
+}
+
+/** Crops that sample centres from a precomputed foreground/background index. */
+const FAST_CROPS = new Set(['FastCropByPosNegRatio', 'FastPosNegRatioCropROI']);
+
+/**
+ * When the first random transform is a Fast PosNeg crop, its once-per-volume
+ * foreground/background index becomes the last step of the deterministic
+ * prefix, so Smart Cache and the disk cache keep it and each crop costs only
+ * its voxels (Clara's FastCropByPosNegRatio precomputes the same thing).
+ */
+function withCacheableIndices(chain: Chain): Chain {
+  const { boundary } = chain.split();
+  const first = chain.transforms[boundary];
+  if (!first || !FAST_CROPS.has(first.name) || first.args.fast_crop === false) return chain;
+  const labelField = typeof first.args.label_field === 'string' ? first.args.label_field : 'label';
+  return chain.withStep(boundary, fgBgIndicesStep(labelField), `(fg/bg index for ${first.name})`);
 }
 
 /** Runs `fn`, prefixing an error's one-line message with the item's file, so every failure names its sample. */
@@ -218,6 +236,9 @@ function encodeClassLabel(cfg: ProcessorConfig, value: unknown, item: ItemFields
       for (let k = 0; k < enc.classes; k++) out[k] = Number(value[k]);
     } else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < enc.classes) out[v] = 1;
     else throw bad(`is not a class index in 0..${enc.classes - 1} or a vector of ${enc.classes}`);
+  } else if (enc.classes === 1 && (typeof value === 'number' || (Array.isArray(value) && value.length === 1 && typeof value[0] === 'number'))) {
+    // A single binary head ([1]): the 0/1 value itself.
+    out[0] = typeof value === 'number' ? value : (value[0] as number);
   } else {
     if (!Array.isArray(value) || value.length !== enc.classes || value.some((x) => typeof x !== 'number'))
       throw bad(`is not a vector of ${enc.classes} numbers (multi-label)`);

@@ -210,6 +210,23 @@ export class Chain {
     return stableStringify(parts);
   }
 
+  /**
+   * A new chain with the deterministic `step` inserted before transform `at`
+   * (e.g. a precomputation the next transform needs, placed at the end of the
+   * cacheable prefix). It takes the rng position of the transform it precedes,
+   * which it never uses: it must not be random.
+   */
+  withStep(at: number, step: Transform, path: string): Chain {
+    if (step.isRandom) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `withStep: ${label(step)} is random; only deterministic steps can be inserted`);
+    const ins = <T>(list: readonly T[], x: T) => [...list.slice(0, at), x, ...list.slice(at)];
+    return new Chain(ins(this.transforms, step), {
+      root: this.root,
+      paths: ins(this.paths, path),
+      positions: ins(this.positions, this.positions[at] ?? this.positions.length),
+      provenance: this.provenance,
+    });
+  }
+
   /** "LoadNifti -> ConvertToChannelsFirst -> ScaleIntensityRange -> RandomAxisFlip", for logs. */
   describe(): string {
     return this.transforms.length ? this.transforms.map(label).join(' -> ') : '(empty chain)';

@@ -1,0 +1,127 @@
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
+import { loadConfig, type Section } from '../../config/load-config.js';
+import { createDefaultRegistry } from '../../transforms/catalogue.js';
+import { createPipeline } from '../../pipeline/engine.js';
+import { pipelineOptionsFromSpec } from '../../pipeline/from-config.js';
+import { VoxelpipeError } from '../../util/errors.js';
+import type { CliIO } from '../program.js';
+
+/** The closing JSON line of `run --json` (DESIGN.md's CLI contract). */
+export interface RunSummary {
+  epochs: number;
+  batches: number;
+  samples: number;
+  fields: Record<string, { shape: number[]; dtype: string }>;
+  samples_per_s: number;
+  first_batch_ms: number;
+  peak_rss_mb: number;
+}
+
+export function intArg(min: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${v}"`);
+    return n;
+  };
+}
+
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+interface RunOpts {
+  config: string;
+  env?: string;
+  mmar?: string;
+  section: Section;
+  epochs: number;
+  seed: number;
+  workers?: number;
+  set?: string[];
+  json?: boolean;
+  cacheMaxBytes?: number;
+  skipBadSamples?: boolean;
+  progress: boolean;
+}
+
+export function runCommand(io: CliIO): Command {
+  return new Command('run')
+    .description('run a Clara config\'s image pipeline, drawing batches as a trainer would, and report throughput')
+    .requiredOption('-c, --config <file>', 'Clara config (config/config_train.json)')
+    .option('-e, --env <file>', 'environment.json (default: beside the config)')
+    .option('-m, --mmar <dir>', 'MMAR root that relative paths resolve against (default: the config folder)')
+    .option('--section <name>', 'train or validate', (v: string) => {
+      if (v !== 'train' && v !== 'validate') throw new InvalidArgumentError(`expected train or validate, got "${v}"`);
+      return v as Section;
+    }, 'train' as Section)
+    .option('--epochs <n>', 'epochs to run', intArg(1), 1)
+    .option('--seed <n>', 'seed of every random draw (same seed, same batches)', intArg(0), 0)
+    .option('--workers <n>', 'worker threads (default: the config\'s num_workers; 0 runs on the main thread)', intArg(0))
+    .option('--set <KEY=VALUE...>', 'override a variable or a dotted config path (repeatable)', collect)
+    .option('--cache-max-bytes <n>', 'refuse a Smart Cache larger than this many bytes', intArg(1))
+    .option('--skip-bad-samples', 'skip samples whose chain fails (counted, with a warning) instead of stopping')
+    .option('--json', 'print one JSON summary line at the end (nothing else on stdout)')
+    .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
+    .action(async (opts: RunOpts) => {
+      const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry() });
+      for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
+      const spec = config[opts.section];
+      if (!spec) throw new VoxelpipeError('ERR_CONFIG', `${opts.config}: has no "${opts.section}" section with an image_pipeline`);
+      const pipeline = createPipeline(
+        pipelineOptionsFromSpec(config, spec, { seed: opts.seed, workers: opts.workers, cacheMaxBytes: opts.cacheMaxBytes, skipBadSamples: opts.skipBadSamples }),
+      );
+      pipeline.events.on('warning', (w: string) => io.err(`voxelpipe: warning: ${w}\n`));
+      const showBar = !opts.json && opts.progress && process.stderr.isTTY === true;
+      const bar = showBar
+        ? new cliProgress.SingleBar(
+            { stream: process.stderr, format: 'epoch {epoch} {bar} {value}/{total} batches | {rate} samples/s', hideCursor: true, clearOnComplete: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      if (!opts.json) io.out(`${pipeline.describe()}\n`);
+      const summary: RunSummary = { epochs: opts.epochs, batches: 0, samples: 0, fields: {}, samples_per_s: 0, first_batch_ms: 0, peak_rss_mb: 0 };
+      const t0 = performance.now();
+      let last = t0;
+      let m: ReturnType<typeof pipeline.metrics>;
+      try {
+        for (let e = 0; e < opts.epochs; e++) {
+          bar?.start(0, 0, { epoch: e, rate: '-' });
+          let n = 0;
+          for await (const batch of pipeline.epoch(e)) {
+            last = performance.now();
+            if (summary.batches === 0) {
+              summary.first_batch_ms = last - t0;
+              for (const [name, f] of Object.entries(batch.fields)) summary.fields[name] = { shape: f.shape, dtype: f.dtype };
+            }
+            summary.batches++;
+            summary.samples += Object.values(batch.fields)[0]?.shape[0] ?? 0;
+            n++;
+            if (bar) {
+              bar.setTotal(Math.max(n, bar.getTotal()));
+              bar.update(n, { rate: (summary.samples / ((last - t0) / 1000)).toFixed(1) });
+            }
+          }
+          bar?.stop();
+        }
+        m = pipeline.metrics();
+      } finally {
+        bar?.stop();
+        await pipeline.close();
+      }
+      summary.samples_per_s = last > t0 ? (summary.samples * 1000) / (last - t0) : 0;
+      summary.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
+      if (opts.json) {
+        io.out(JSON.stringify(summary) + '\n');
+        return;
+      }
+      const lines = [
+        `epochs ${summary.epochs}, batches ${summary.batches}, samples ${summary.samples}`,
+        ...Object.entries(summary.fields).map(([k, f]) => `  ${k.padEnd(8)} [${f.shape.join(', ')}] ${f.dtype}`),
+        `samples/s ${summary.samples_per_s.toFixed(1)}, first batch ${summary.first_batch_ms.toFixed(0)} ms, peak RSS ${summary.peak_rss_mb} MB`,
+      ];
+      if (m.cache) lines.push(`Smart Cache: ${m.cache.items} items, ${(m.cache.bytes / 1048576).toFixed(1)} MiB, ${m.cache.computed} computed`);
+      if (m.skipped) lines.push(`skipped samples: ${m.skipped}`);
+      io.out(lines.join('\n') + '\n');
+    });
+}
