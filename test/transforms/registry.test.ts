@@ -27,7 +27,7 @@ test('registry: registering a name twice throws', () => {
 test('registry: an unknown name is one line with the JSON path and the closest names', () => {
   const r = createDefaultRegistry();
   assertVoxelpipeError(() => r.create({ name: 'LoadNifty' }, AT), 'ERR_CONFIG', [
-    'train.pre_transforms[2].name: unknown transform "LoadNifty" (did you mean LoadNifti?)',
+    'train.pre_transforms[2].name: unknown transform "LoadNifty" (did you mean LoadNifti or LoadNumpy?)',
   ]);
   const e = assertVoxelpipeError(() => r.create({ name: 'ConvertToChannelFirst' }, AT), 'ERR_CONFIG');
   assert.equal(
