@@ -1,0 +1,379 @@
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmdirSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { VoxelpipeError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Sample } from '../transforms/image.js';
+import { TYPED_ARRAYS, checkDescriptor, decodeFields, encodeSample, type AnyTypedArray, type Descriptor } from './codec.js';
+import { CACHE_FORMAT_VERSION, ENTRY_SUFFIX, HEADER_BYTES, MAX_DESCRIPTOR_BYTES, alignUp, decodeHeader, encodeHeader } from './format.js';
+
+/**
+ * The persistent cache: one file per key under `dir/<first 2 chars>/<key>.vxc`.
+ *
+ * - `put` writes a temporary file beside the entry and renames it over the
+ *   entry, so a reader sees the old entry, the new one, or none — never a
+ *   mix — and concurrent writers of one key (identical contents) are safe.
+ * - `get` checks everything before trusting a byte: magic, version, the
+ *   header's own CRC, the file length the header declares (truncation), the
+ *   descriptor's CRC and structure, and each array's CRC as it is read. Any
+ *   failure is reported once through `onWarning`, the entry is removed, and
+ *   `get` returns undefined so the caller recomputes.
+ * - Arrays are read straight into their final buffers (a SharedArrayBuffer
+ *   with `shared`), in chunks small enough that each is checksummed while
+ *   still in the CPU cache.
+ */
+
+export interface DiskCacheOptions {
+  /** The cache folder (created on the first `put`). */
+  dir: string;
+  /** Called once per bad entry (truncated, corrupt, another format version, unreadable). */
+  onWarning?: (message: string) => void;
+}
+
+export interface GetOptions {
+  /** Back every typed array by a SharedArrayBuffer, for worker threads to read without copying. */
+  shared?: boolean;
+}
+
+export interface DiskCacheStats {
+  /** Readable entries of this format version. */
+  entries: number;
+  /** Bytes of those entries. */
+  bytes: number;
+  /** This instance's `get` results. */
+  hits: number;
+  misses: number;
+  /** Bad entries this instance found (and removed). */
+  corrupt: number;
+  /** Entry files of another format version or with a bad header (`clear` removes them). */
+  stale: number;
+  staleBytes: number;
+  /** Temporary files of writes in progress (or of writers that died). */
+  tempFiles: number;
+}
+
+/** Bytes read (and checksummed) per step: small enough to stay in L2/L3 between read and CRC. */
+const READ_CHUNK = 4 << 20;
+/** Keys become file names: no separators, no dots, no surprises. */
+const KEY_PATTERN = /^[0-9a-z][0-9a-z_-]{2,127}$/;
+const FANOUT_PATTERN = /^[0-9a-z_-]{2}$/;
+const TEMP_PATTERN = /^\..*\.tmp$/;
+const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a voxelpipe persistent cache (https://bford.info/cachedir/).\n';
+
+export class DiskCache {
+  readonly dir: string;
+  private readonly onWarning: (message: string) => void;
+  private hits = 0;
+  private misses = 0;
+  private corrupt = 0;
+  /** Bad files already reported (path + inode + size + mtime), so each is reported once. */
+  private readonly reported = new Set<string>();
+
+  constructor(options: DiskCacheOptions) {
+    if (typeof options?.dir !== 'string' || options.dir === '')
+      throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'DiskCache: options.dir must be a folder path');
+    this.dir = options.dir;
+    this.onWarning = options.onWarning ?? (() => {});
+  }
+
+  /** The file an entry lives in. */
+  fileFor(key: string): string {
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key))
+      throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `DiskCache: bad key ${JSON.stringify(key)} (expected 3-128 of [0-9a-z_-], e.g. from prefixKey)`);
+    return join(this.dir, key.slice(0, 2), key + ENTRY_SUFFIX);
+  }
+
+  /** The stored sample, or undefined (a miss, or a bad entry: reported, removed). */
+  get(key: string, options: GetOptions = {}): Sample | undefined {
+    const file = this.fileFor(key);
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.warnOnce(file, undefined, `cannot open: ${(e as Error).message}`, false);
+      this.misses++;
+      return undefined;
+    }
+    let st: Stats | undefined;
+    let result: Sample | string;
+    try {
+      st = fstatSync(fd);
+      result = readEntry(fd, st.size, options.shared === true);
+    } catch (e) {
+      // An I/O error mid-read (EIO, a file shrunk under us): a miss, never a crash.
+      result = `read failed: ${(e as Error).message}`;
+    } finally {
+      closeSync(fd);
+    }
+    if (typeof result === 'string') {
+      this.bad(file, st, result);
+      return undefined;
+    }
+    this.hits++;
+    return result;
+  }
+
+  /**
+   * Stores `sample` under `key` (atomically: temp file + rename). Throws a
+   * VoxelpipeError (ERR_FILE_WRITE) when the folder is not writable or the
+   * disk is full, and ERR_INVALID_ARGUMENT for a value that cannot be stored
+   * (a function, a Map, a class instance): the caller decides whether a
+   * failed cache write matters.
+   */
+  put(key: string, sample: Sample): void {
+    const file = this.fileFor(key);
+    const enc = encodeSample(sample, (b) => crc32(b));
+    const descriptor = Buffer.from(JSON.stringify(enc.descriptor), 'utf8');
+    const dataStart = HEADER_BYTES + alignUp(descriptor.length);
+    const totalBytes = dataStart + enc.dataBytes;
+    const header = encodeHeader({ version: CACHE_FORMAT_VERSION, descriptorBytes: descriptor.length, totalBytes, descriptorCrc: crc32(descriptor) });
+    const chunks: Uint8Array[] = [header, descriptor];
+    let at = HEADER_BYTES + descriptor.length;
+    const pad = (to: number) => {
+      if (to > at) chunks.push(new Uint8Array(to - at));
+      at = to;
+    };
+    pad(dataStart);
+    enc.descriptor.arrays.forEach((a, i) => {
+      pad(dataStart + a.offset);
+      chunks.push(enc.bytes[i]);
+      at += enc.bytes[i].byteLength;
+    });
+    pad(totalBytes);
+    this.ensureDir(file);
+    try {
+      writeFileAtomic(file, chunks);
+    } catch (e) {
+      // `clear` in another process may have removed the fan-out folder between mkdir and write.
+      if (!(e instanceof VoxelpipeError && /no such file/.test(e.message))) throw e;
+      this.ensureDir(file);
+      writeFileAtomic(file, chunks);
+    }
+  }
+
+  /** True when an entry of this format version with a sound header and length exists (voxels are checked by `get`). */
+  has(key: string): boolean {
+    return probe(this.fileFor(key)) === 'entry';
+  }
+
+  /** Removes one entry; true when there was one. */
+  delete(key: string): boolean {
+    const file = this.fileFor(key);
+    try {
+      rmSync(file);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Counts entries on disk (reading only headers) and this instance's hits, misses and bad entries. */
+  stats(): DiskCacheStats {
+    const s: DiskCacheStats = { entries: 0, bytes: 0, hits: this.hits, misses: this.misses, corrupt: this.corrupt, stale: 0, staleBytes: 0, tempFiles: 0 };
+    for (const { path, name } of this.files()) {
+      if (TEMP_PATTERN.test(name)) {
+        s.tempFiles++;
+        continue;
+      }
+      const size = sizeOf(path);
+      if (size === undefined) continue;
+      if (probe(path) === 'entry') {
+        s.entries++;
+        s.bytes += size;
+      } else {
+        s.stale++;
+        s.staleBytes += size;
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Removes entries and leftover temporary files, then empty fan-out
+   * folders. Only files this cache recognises are touched (a cache dir
+   * pointed at the wrong folder loses nothing else). With `staleOnly`, only
+   * entries of other format versions or with bad headers go.
+   */
+  clear(options: { staleOnly?: boolean } = {}): { removed: number; bytes: number } {
+    let removed = 0;
+    let bytes = 0;
+    const dirs = new Set<string>();
+    for (const { path, name, dir } of this.files()) {
+      dirs.add(dir);
+      if (options.staleOnly && (TEMP_PATTERN.test(name) || probe(path) === 'entry')) continue;
+      const size = sizeOf(path);
+      try {
+        rmSync(path);
+      } catch {
+        continue;
+      }
+      removed++;
+      bytes += size ?? 0;
+    }
+    for (const dir of dirs) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Not empty (another writer, or files that are not ours): keep it.
+      }
+    }
+    return { removed, bytes };
+  }
+
+  /** Entry and temp files in the fan-out folders. */
+  private *files(): Generator<{ path: string; name: string; dir: string }> {
+    let top: string[];
+    try {
+      top = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const sub of top.sort()) {
+      if (!FANOUT_PATTERN.test(sub)) continue;
+      const dir = join(this.dir, sub);
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names.sort())
+        if (name.endsWith(ENTRY_SUFFIX) || (TEMP_PATTERN.test(name) && name.includes(ENTRY_SUFFIX))) yield { path: join(dir, name), name, dir };
+    }
+  }
+
+  private ensureDir(file: string): void {
+    try {
+      mkdirSync(join(file, '..'), { recursive: true });
+      const tag = join(this.dir, 'CACHEDIR.TAG');
+      if (sizeOf(tag) === undefined) writeFileSync(tag, CACHEDIR_TAG);
+    } catch (e) {
+      throw new VoxelpipeError('ERR_FILE_WRITE', `${this.dir}: cannot create the cache folder: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** A bad entry: count it, report it once, remove it (unless another writer has replaced it meanwhile). */
+  private bad(file: string, st: Stats | undefined, what: string): void {
+    this.misses++;
+    this.corrupt++;
+    this.warnOnce(file, st, what, true);
+  }
+
+  private warnOnce(file: string, st: Stats | undefined, what: string, remove: boolean): void {
+    const id = st ? `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}` : file;
+    let removed = false;
+    if (remove && st) {
+      // Remove only the file we read: a concurrent put may have renamed a good entry over it.
+      const now = statOrUndefined(file);
+      if (now && now.ino === st.ino && now.dev === st.dev) {
+        try {
+          rmSync(file);
+          removed = true;
+        } catch {
+          // Read-only cache: the entry stays, reported once, and keeps missing.
+        }
+      }
+    }
+    if (this.reported.has(id)) return;
+    this.reported.add(id);
+    this.onWarning(`${file}: ${what}; ${removed ? 'entry removed, ' : ''}the sample will be recomputed`);
+  }
+}
+
+/**
+ * Reads and checks one entry from an open file of `size` bytes. Returns the
+ * sample, or what is wrong with the file.
+ */
+function readEntry(fd: number, size: number, shared: boolean): Sample | string {
+  const head = new Uint8Array(HEADER_BYTES);
+  const got = readFully(fd, head, 0, Math.min(size, HEADER_BYTES), 0);
+  const header = decodeHeader(head.subarray(0, got));
+  if (typeof header === 'string') return size < HEADER_BYTES ? `truncated: ${header}` : header;
+  if (header.version !== CACHE_FORMAT_VERSION) return `written by cache format version ${header.version}, this voxelpipe reads version ${CACHE_FORMAT_VERSION}`;
+  if (header.totalBytes !== size)
+    return header.totalBytes > size
+      ? `truncated: the file has ${size} bytes, its header says ${header.totalBytes}`
+      : `bad length: the file has ${size} bytes, its header says ${header.totalBytes}`;
+  const dataStart = HEADER_BYTES + alignUp(header.descriptorBytes);
+  if (header.descriptorBytes > MAX_DESCRIPTOR_BYTES || dataStart > size) return 'bad header: descriptor length out of range';
+  const descBytes = Buffer.allocUnsafe(header.descriptorBytes);
+  readFully(fd, descBytes, 0, descBytes.length, HEADER_BYTES);
+  if (crc32(descBytes) !== header.descriptorCrc) return 'descriptor checksum mismatch';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(descBytes.toString('utf8'));
+  } catch {
+    return 'bad descriptor: not valid JSON';
+  }
+  const checked = checkDescriptor(parsed, size - dataStart);
+  if (typeof checked === 'string') return checked;
+  const arrays = readArrays(fd, checked.descriptor, checked.owners, dataStart, shared);
+  if (typeof arrays === 'string') return arrays;
+  return decodeFields(checked.descriptor, arrays);
+}
+
+function readArrays(fd: number, desc: Descriptor, owners: string[], dataStart: number, shared: boolean): AnyTypedArray[] | string {
+  const out: AnyTypedArray[] = [];
+  for (let i = 0; i < desc.arrays.length; i++) {
+    const a = desc.arrays[i];
+    const Ctor = TYPED_ARRAYS[a.type];
+    const byteLength = a.length * Ctor.BYTES_PER_ELEMENT;
+    // Each array gets its own buffer: transferring or sharing one field never drags another along.
+    const buffer = shared ? new SharedArrayBuffer(byteLength) : new ArrayBuffer(byteLength);
+    const bytes = new Uint8Array(buffer);
+    let crc = 0;
+    for (let off = 0; off < byteLength; ) {
+      const n = Math.min(READ_CHUNK, byteLength - off);
+      if (readFully(fd, bytes, off, n, dataStart + a.offset + off) !== n) return `truncated while reading ${owners[i] || `array ${i}`}`;
+      crc = crc32(bytes.subarray(off, off + n), crc);
+      off += n;
+    }
+    if (crc !== a.crc) return `checksum mismatch in ${owners[i] || `array ${i}`} (${a.length} x ${a.type.replace('Array', '')})`;
+    out.push(new Ctor(buffer as ArrayBuffer) as AnyTypedArray);
+  }
+  return out;
+}
+
+/** Reads `length` bytes at `position` (fewer only at end of file). */
+function readFully(fd: number, into: Uint8Array, offset: number, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, into, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** 'entry' for a current-version entry whose length matches its header, else what it is. */
+function probe(file: string): 'entry' | 'missing' | 'bad' {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return 'missing';
+  }
+  try {
+    const head = new Uint8Array(HEADER_BYTES);
+    const got = readFully(fd, head, 0, HEADER_BYTES, 0);
+    const h = decodeHeader(head.subarray(0, got));
+    return typeof h !== 'string' && h.version === CACHE_FORMAT_VERSION && h.totalBytes === fstatSync(fd).size ? 'entry' : 'bad';
+  } catch {
+    return 'bad';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sizeOf(file: string): number | undefined {
+  return statOrUndefined(file)?.size;
+}
+
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
