@@ -9,7 +9,7 @@ import { makeSample } from '../samples.js';
 const [role, dir, key, iterationsArg, writersArg] = process.argv.slice(2);
 const iterations = Number(iterationsArg);
 const writers = Number(writersArg);
-const SHAPE = [48, 40, 24];
+const SHAPE: [number, number, number] = [48, 40, 24];
 const sampleOf = (w: number) => ({ ...makeSample(w, SHAPE), writer: w });
 
 const warnings: string[] = [];
