@@ -47,6 +47,8 @@ export interface ArrayEntry {
 }
 
 export interface Descriptor {
+  /** The key the entry was stored under: a renamed or copied file is never taken for another key's entry. */
+  key: string;
   checksum: 'crc32';
   arrays: ArrayEntry[];
   fields: Record<string, unknown>;
@@ -61,7 +63,7 @@ export interface Encoded {
 }
 
 /** The descriptor and array bytes of `sample`; `crcOf` checksums one array's bytes. */
-export function encodeSample(sample: Sample, crcOf: (bytes: Uint8Array) => number): Encoded {
+export function encodeSample(key: string, sample: Sample, crcOf: (bytes: Uint8Array) => number): Encoded {
   const arrays: ArrayEntry[] = [];
   const bytes: Uint8Array[] = [];
   const seen = new Map<object, number>();
@@ -100,7 +102,7 @@ export function encodeSample(sample: Sample, crcOf: (bytes: Uint8Array) => numbe
   };
   const fields: Record<string, unknown> = {};
   for (const k of Object.keys(sample)) defineKey(fields, k, encode(sample[k], k));
-  return { descriptor: { checksum: 'crc32', arrays, fields }, bytes, dataBytes: offset };
+  return { descriptor: { key, checksum: 'crc32', arrays, fields }, bytes, dataBytes: offset };
 }
 
 function notStorable(path: string, what: string): VoxelpipeError {
@@ -120,9 +122,10 @@ function defineKey(out: Record<string, unknown>, k: string, v: unknown): void {
  * first field that references it (for messages), or a description of the
  * first problem.
  */
-export function checkDescriptor(d: unknown, dataBytes: number): { descriptor: Descriptor; owners: string[] } | string {
+export function checkDescriptor(d: unknown, key: string, dataBytes: number): { descriptor: Descriptor; owners: string[] } | string {
   if (typeof d !== 'object' || d === null || Array.isArray(d)) return 'bad descriptor: not a JSON object';
   const desc = d as Descriptor;
+  if (desc.key !== key) return `holds the entry of another key (${JSON.stringify(desc.key)}): a renamed or copied file?`;
   if (desc.checksum !== 'crc32') return `bad descriptor: unknown checksum "${String(desc.checksum)}"`;
   if (!Array.isArray(desc.arrays)) return 'bad descriptor: no array table';
   if (typeof desc.fields !== 'object' || desc.fields === null || Array.isArray(desc.fields)) return 'bad descriptor: no fields';

@@ -68,6 +68,8 @@ export class DiskCache {
   private corrupt = 0;
   /** Bad files already reported (path + inode + size + mtime), so each is reported once. */
   private readonly reported = new Set<string>();
+  /** Bad files that could not be removed (read-only cache): skipped without reading them again. */
+  private readonly knownBad = new Set<string>();
 
   constructor(options: DiskCacheOptions) {
     if (typeof options?.dir !== 'string' || options.dir === '')
@@ -99,13 +101,24 @@ export class DiskCache {
     let result: Sample | string;
     try {
       st = fstatSync(fd);
-      result = readEntry(fd, st.size, options.shared === true);
+      if (this.knownBad.has(fileId(file, st))) {
+        closeSync(fd);
+        this.misses++;
+        return undefined;
+      }
+      result = readEntry(fd, st.size, key, options.shared === true);
     } catch (e) {
+      if (e instanceof RangeError) {
+        // No memory for the arrays: the entry may well be sound, so it stays.
+        closeSync(fd);
+        this.misses++;
+        this.warnOnce(file, st, `cannot allocate memory to read it (${e.message})`, false);
+        return undefined;
+      }
       // An I/O error mid-read (EIO, a file shrunk under us): a miss, never a crash.
       result = `read failed: ${(e as Error).message}`;
-    } finally {
-      closeSync(fd);
     }
+    closeSync(fd);
     if (typeof result === 'string') {
       this.bad(file, st, result);
       return undefined;
@@ -123,7 +136,7 @@ export class DiskCache {
    */
   put(key: string, sample: Sample): void {
     const file = this.fileFor(key);
-    const enc = encodeSample(sample, (b) => crc32(b));
+    const enc = encodeSample(key, sample, (b) => crc32(b));
     const descriptor = Buffer.from(JSON.stringify(enc.descriptor), 'utf8');
     const dataStart = HEADER_BYTES + alignUp(descriptor.length);
     const totalBytes = dataStart + enc.dataBytes;
@@ -261,7 +274,7 @@ export class DiskCache {
   }
 
   private warnOnce(file: string, st: Stats | undefined, what: string, remove: boolean): void {
-    const id = st ? `${file}\0${st.ino}\0${st.size}\0${st.mtimeMs}` : file;
+    const id = st ? fileId(file, st) : file;
     let removed = false;
     if (remove && st) {
       // Remove only the file we read: a concurrent put may have renamed a good entry over it.
@@ -274,6 +287,7 @@ export class DiskCache {
           // Read-only cache: the entry stays, reported once, and keeps missing.
         }
       }
+      if (!removed) this.knownBad.add(id);
     }
     if (this.reported.has(id)) return;
     this.reported.add(id);
@@ -285,7 +299,7 @@ export class DiskCache {
  * Reads and checks one entry from an open file of `size` bytes. Returns the
  * sample, or what is wrong with the file.
  */
-function readEntry(fd: number, size: number, shared: boolean): Sample | string {
+function readEntry(fd: number, size: number, key: string, shared: boolean): Sample | string {
   const head = new Uint8Array(HEADER_BYTES);
   const got = readFully(fd, head, 0, Math.min(size, HEADER_BYTES), 0);
   const header = decodeHeader(head.subarray(0, got));
@@ -306,7 +320,7 @@ function readEntry(fd: number, size: number, shared: boolean): Sample | string {
   } catch {
     return 'bad descriptor: not valid JSON';
   }
-  const checked = checkDescriptor(parsed, size - dataStart);
+  const checked = checkDescriptor(parsed, key, size - dataStart);
   if (typeof checked === 'string') return checked;
   const arrays = readArrays(fd, checked.descriptor, checked.owners, dataStart, shared);
   if (typeof arrays === 'string') return arrays;
@@ -364,6 +378,11 @@ function probe(file: string): 'entry' | 'missing' | 'bad' {
   } finally {
     closeSync(fd);
   }
+}
+
+/** One version of one file: a file replaced by a put is another version. */
+function fileId(file: string, st: Stats): string {
+  return `${file}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
 }
 
 function sizeOf(file: string): number | undefined {

@@ -152,6 +152,27 @@ for (const { name, damage, says } of damages) {
   });
 }
 
+test("an entry file copied to another key's place is not taken for that key", (t) => {
+  const { cache, warnings } = cacheIn(t);
+  const other = 'fedcba9876543210fedcba9876543210';
+  cache.put(KEY, makeSample(1));
+  mkdirSync(dirname(cache.fileFor(other)), { recursive: true });
+  writeFileSync(cache.fileFor(other), readFileSync(cache.fileFor(KEY)));
+  assert.equal(cache.get(other), undefined);
+  assert.deepEqual(warnings, [
+    `${cache.fileFor(other)}: holds the entry of another key ("${KEY}"): a renamed or copied file?; entry removed, the sample will be recomputed`,
+  ]);
+  assertSameSample(cache.get(KEY), makeSample(1));
+});
+
+test('a sample read shared can be stored again (writes from SharedArrayBuffers)', (t) => {
+  const { cache } = cacheIn(t);
+  cache.put(KEY, makeSample(4));
+  const shared = cache.get(KEY, { shared: true })!;
+  cache.put('abc', shared);
+  assertSameSample(cache.get('abc'), makeSample(4));
+});
+
 test('a bad entry that cannot be removed (read-only folder) is reported once and keeps missing', (t) => {
   if (process.getuid?.() === 0) return t.skip('root ignores folder permissions');
   const { cache, warnings } = cacheIn(t);
