@@ -59,6 +59,18 @@ test('the same typed array referenced twice comes back as one array', (t) => {
   assert.equal(got.a, (got.b as { again: unknown }).again);
 });
 
+test('odd field names round-trip as own properties, without touching prototypes', (t) => {
+  const { cache } = cacheIn(t);
+  const sample = JSON.parse('{"__proto__": {"polluted": 1}, "$array": 0, "": "empty", "a.b": [1]}');
+  cache.put(KEY, sample);
+  const got = cache.get(KEY)!;
+  assert.deepStrictEqual(Object.keys(got), ['__proto__', '$array', '', 'a.b']);
+  assert.deepStrictEqual(Object.getOwnPropertyDescriptor(got, '__proto__')?.value, { polluted: 1 });
+  assert.equal(Object.getPrototypeOf(got), Object.prototype);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal(got.$array, 0);
+});
+
 test('put overwrites; entries are 8-byte aligned; files go to a two-character fan-out folder', (t) => {
   const { cache, dir } = cacheIn(t);
   cache.put(KEY, makeSample(1));

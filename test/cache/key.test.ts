@@ -72,12 +72,14 @@ test('prefixKey: a different item value (class label) or path misses', (t) => {
 test('sourceIdentity (stat): changes with size and mtime, not with content of the same size and mtime', (t) => {
   const { image, item } = setup(t);
   const before = sourceIdentity(item);
+  const key = prefixKey(item, PREFIX);
   assert.match(before, /"\$file":".*img\.nii\.gz","mtimeNs":"1700000000000000000","size":"11"/);
   writeFileSync(image, 'IMAGE BYTES'); // same size
   utimesSync(image, 1_700_000_000, 1_700_000_000);
   assert.equal(sourceIdentity(item), before, 'stat identity cannot see same-size, same-mtime edits (documented)');
   utimesSync(image, 1_700_000_001, 1_700_000_001);
   assert.notEqual(sourceIdentity(item), before);
+  assert.notEqual(prefixKey(item, PREFIX), key, 'a touch misses');
   const touched = sourceIdentity(item);
   writeFileSync(image, 'image bytes, longer');
   utimesSync(image, 1_700_000_001, 1_700_000_001);
