@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmdirSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { VoxelpipeError } from '../util/errors.js';
+import { VoxelpipeError, formatBytes } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Sample } from '../transforms/image.js';
 import { TYPED_ARRAYS, checkDescriptor, decodeFields, encodeSample, type AnyTypedArray, type Descriptor } from './codec.js';
@@ -138,6 +138,11 @@ export class DiskCache {
     const file = this.fileFor(key);
     const enc = encodeSample(key, sample, (b) => crc32(b));
     const descriptor = Buffer.from(JSON.stringify(enc.descriptor), 'utf8');
+    if (descriptor.length > MAX_DESCRIPTOR_BYTES)
+      throw new VoxelpipeError(
+        'ERR_INVALID_ARGUMENT',
+        `disk cache: the sample's plain values take ${formatBytes(descriptor.length)} of JSON (limit ${formatBytes(MAX_DESCRIPTOR_BYTES)}); hold large numeric data in typed arrays`,
+      );
     const dataStart = HEADER_BYTES + alignUp(descriptor.length);
     const totalBytes = dataStart + enc.dataBytes;
     const header = encodeHeader({ version: CACHE_FORMAT_VERSION, descriptorBytes: descriptor.length, totalBytes, descriptorCrc: crc32(descriptor) });
@@ -159,7 +164,7 @@ export class DiskCache {
       writeFileAtomic(file, chunks);
     } catch (e) {
       // `clear` in another process may have removed the fan-out folder between mkdir and write.
-      if (!(e instanceof VoxelpipeError && /no such file/.test(e.message))) throw e;
+      if ((e as { cause?: NodeJS.ErrnoException }).cause?.code !== 'ENOENT') throw e;
       this.ensureDir(file);
       writeFileAtomic(file, chunks);
     }
