@@ -53,9 +53,12 @@ export interface IdentityOptions {
  * other value is kept. Field order does not matter.
  */
 export function sourceIdentity(item: Item, options: IdentityOptions = {}): string {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(item)) out[key] = identifyValue(item[key], options);
-  return canonicalJson(out);
+  return canonicalJson(identifyItem(item, options));
+}
+
+function identifyItem(item: Item, options: IdentityOptions): Record<string, unknown> {
+  // fromEntries defines own properties, even for a "__proto__" key.
+  return Object.fromEntries(Object.keys(item).map((key) => [key, identifyValue(item[key], options)]));
 }
 
 /**
@@ -68,7 +71,7 @@ export function prefixKey(item: Item, prefix: readonly PrefixEntry[], options: I
     if (t.path !== undefined) entry.module = identifyValue(t.path.split('#')[0], { ...options, identity: 'stat' });
     return entry;
   });
-  const text = canonicalJson({ version: CACHE_FORMAT_VERSION, identity: options.identity ?? 'stat', source: JSON.parse(sourceIdentity(item, options)), transforms });
+  const text = canonicalJson({ version: CACHE_FORMAT_VERSION, identity: options.identity ?? 'stat', source: identifyItem(item, options), transforms });
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
@@ -99,13 +102,13 @@ function canonical(v: unknown, path: string): unknown {
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null)
       throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `cache key: ${path} is a ${proto?.constructor?.name ?? 'non-plain object'}, expected plain JSON values`);
-    const out: Record<string, unknown> = {};
+    const entries: [string, unknown][] = [];
     for (const k of Object.keys(v).sort()) {
       const x = (v as Record<string, unknown>)[k];
       // An absent key and an undefined one are the same arg (zod drops both).
-      if (x !== undefined) out[k] = canonical(x, `${path}.${k}`);
+      if (x !== undefined) entries.push([k, canonical(x, `${path}.${k}`)]);
     }
-    return out;
+    return Object.fromEntries(entries);
   }
   throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `cache key: ${path} is a ${typeof v}, expected plain JSON values`);
 }

@@ -28,6 +28,7 @@ test('canonicalJson: key order does not matter at any depth; distinct values sta
   const distinct = [null, 0, -0, NaN, Infinity, -Infinity, '0', [undefined], [null], true, 1n].map(canonicalJson);
   assert.equal(new Set(distinct).size, distinct.length);
   assert.notEqual(canonicalJson(new Float32Array([1, 2])), canonicalJson(new Float32Array([1, 3])));
+  assert.notEqual(canonicalJson(JSON.parse('{"__proto__": {"a": 1}}')), canonicalJson({}));
   assert.throws(() => canonicalJson({ when: new Date(0) }), /cache key: \$\.when is a Date, expected plain JSON values/);
 });
 
