@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { DiskCache, prefixKey } from '../../src/cache/index.js';
 import { decodeHeader, encodeHeader, HEADER_BYTES, alignUp } from '../../src/cache/format.js';
 import { readNifti } from '../../src/io/index.js';
@@ -184,6 +185,37 @@ test('a sample read shared can be stored again (writes from SharedArrayBuffers)'
   cache.put('abc', shared);
   assertSameSample(cache.get('abc'), makeSample(4));
 });
+
+/** Writes an entry with sound header and CRCs around whatever descriptor text it is given. */
+function craft(file: string, descriptor: string, dataBytes: number) {
+  const desc = Buffer.from(descriptor);
+  const dataStart = HEADER_BYTES + alignUp(desc.length);
+  const out = Buffer.alloc(dataStart + dataBytes);
+  encodeHeader({ version: 1, descriptorBytes: desc.length, totalBytes: out.length, descriptorCrc: crc32(desc) }).copy(out, 0);
+  desc.copy(out, HEADER_BYTES);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, out);
+}
+
+const lies: { name: string; descriptor: object | string; says: string }[] = [
+  { name: 'an array longer than the file', descriptor: { arrays: [{ type: 'Float32Array', offset: 0, length: 1e9, crc: 0 }], fields: { a: { $array: 0 } } }, says: 'bad descriptor: array 0 (1000000000 x Float32Array) runs past the end of the file' },
+  { name: 'an unknown array type', descriptor: { arrays: [{ type: 'toString', offset: 0, length: 1, crc: 0 }], fields: {} }, says: 'bad descriptor: array 0 has unknown type "toString"' },
+  { name: 'a misaligned offset', descriptor: { arrays: [{ type: 'Uint8Array', offset: 4, length: 1, crc: 0 }], fields: {} }, says: 'bad descriptor: array 0 has a bad offset, length or checksum' },
+  { name: 'a dangling reference', descriptor: { arrays: [], fields: { a: [{ b: { $array: 3 } }] } }, says: 'bad descriptor: a[0].b refers to a missing array' },
+  { name: 'an unknown checksum', descriptor: { checksum: 'md5', arrays: [], fields: {} }, says: 'bad descriptor: unknown checksum "md5"' },
+  { name: 'text that is not JSON', descriptor: '{"key": ', says: 'bad descriptor: not valid JSON' },
+];
+
+for (const { name, descriptor, says } of lies) {
+  test(`a descriptor with sound CRCs but ${name} is refused before allocating`, (t) => {
+    const { cache, warnings } = cacheIn(t);
+    const file = cache.fileFor(KEY);
+    craft(file, typeof descriptor === 'string' ? descriptor : JSON.stringify({ key: KEY, checksum: 'crc32', ...descriptor }), 16);
+    assert.equal(cache.get(KEY), undefined);
+    assert.deepEqual(warnings, [`${file}: ${says}; entry removed, the sample will be recomputed`]);
+    assert.equal(existsSync(file), false);
+  });
+}
 
 test('a bad entry that cannot be removed (read-only folder) is reported once and keeps missing', (t) => {
   if (process.getuid?.() === 0) return t.skip('root ignores folder permissions');
