@@ -27,6 +27,7 @@ export const ErrorCodes = [
   'ERR_WORKER_DIED',
   'ERR_TIMEOUT',
   'ERR_ABORTED',
+  'ERR_MISSING_DEPENDENCY',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
