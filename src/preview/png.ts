@@ -10,7 +10,7 @@ import { PNG } from 'pngjs';
 export function encodePng(rgba: Uint8Array, width: number, height: number): Buffer {
   const png = new PNG({ width, height, colorType: 2, inputColorType: 6, inputHasAlpha: true });
   png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true, deflateLevel: 9 });
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true, deflateLevel: 6 });
 }
 
 /** Decodes a PNG to RGBA (pngjs always expands to 8-bit RGBA unless asked otherwise). */

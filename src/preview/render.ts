@@ -290,25 +290,60 @@ function legendEntries(present: number[], names: Record<string, string> | undefi
   return [...values].sort((a, b) => a - b).map((value) => ({ value, text: `${value} ${names?.[String(value)] ?? ''}`.trim() }));
 }
 
-/** The [lo, hi] percentiles of the finite values (numpy's linear interpolation), on at most ~1M values. */
+/** The [lo, hi] percentiles of the finite values, interpolated linearly as numpy's `percentile` does (exact; O(n) by selection). */
 export function percentileWindow(values: ArrayLike<number>, [plo, phi]: [number, number]): [number, number] {
-  const step = Math.max(1, Math.ceil(values.length / (1 << 20)));
-  const sample = new Float64Array(Math.ceil(values.length / step));
+  const a = new Float64Array(values.length);
   let n = 0;
-  for (let i = 0; i < values.length; i += step) {
+  for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (Number.isFinite(v)) sample[n++] = v;
+    if (Number.isFinite(v)) a[n++] = v;
   }
   if (n === 0) return [0, 1];
-  const sorted = sample.subarray(0, n).sort();
+  const work = a.subarray(0, n);
   const q = (p: number) => {
     const pos = (p / 100) * (n - 1);
     const i = Math.floor(pos);
-    return i + 1 < n ? sorted[i] + (sorted[i + 1] - sorted[i]) * (pos - i) : sorted[i];
+    const lo = select(work, i);
+    if (i + 1 >= n || pos === i) return lo;
+    // After selecting i, everything right of i is >= work[i]: the next order statistic is their minimum.
+    let next = Infinity;
+    for (let j = i + 1; j < n; j++) if (work[j] < next) next = work[j];
+    return lo + (next - lo) * (pos - i);
   };
   const lo = q(plo);
   const hi = q(phi);
   return hi > lo ? [lo, hi] : [lo, lo + 1];
+}
+
+/** Hoare's quickselect (median-of-three pivot): rearranges `a` so that a[k] is its k-th smallest value, smaller ones before, larger after. */
+function select(a: Float64Array, k: number): number {
+  let left = 0;
+  let right = a.length - 1;
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    // Median of three as the pivot keeps sorted and constant inputs linear.
+    const x = a[left];
+    const y = a[mid];
+    const z = a[right];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return a[k];
+  }
+  return a[k];
 }
 
 function fmt(v: number): string {
