@@ -221,3 +221,26 @@ test('preview: batchRowImage turns a C-order batch row back into the chain layou
     assert.deepEqual(img.data, v.img);
   }
 });
+
+test('preview: percentileWindow equals the sort-based (numpy linear) percentiles, with duplicates and NaN', () => {
+  let s = 12345;
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (const n of [1, 2, 3, 10, 101, 1000, 4097]) {
+    for (const dup of [false, true]) {
+      const v = new Float32Array(n + 2).map(() => (dup ? Math.floor(rnd() * 5) : rnd() * 1000 - 200));
+      v[n] = NaN;
+      v[n + 1] = Infinity;
+      const sorted = Float64Array.from(v.subarray(0, n)).sort();
+      const ref = (p: number) => {
+        const pos = (p / 100) * (n - 1);
+        const i = Math.floor(pos);
+        return i + 1 < n ? sorted[i] + (sorted[i + 1] - sorted[i]) * (pos - i) : sorted[i];
+      };
+      for (const [a, b] of [[1, 99], [0, 100], [50, 75], [2.5, 97.5]] as [number, number][]) {
+        const want = ref(b) > ref(a) ? [ref(a), ref(b)] : [ref(a), ref(a) + 1];
+        const got = percentileWindow(v, [a, b]);
+        assert.ok(Math.abs(got[0] - want[0]) < 1e-9 && Math.abs(got[1] - want[1]) < 1e-9, `n ${n} dup ${dup} [${a}, ${b}]: ${got} vs ${want}`);
+      }
+    }
+  }
+});
