@@ -81,7 +81,7 @@ export function createOnnxAdapter(ort: Ort) {
   return { ort, toOrtTensors };
 }
 
-/** `toOrtTensors` on the installed onnxruntime-node (see `createOnnxAdapter`). */
-export function toOrtTensors(batch: Batch, options?: ToOrtTensorsOptions): Record<string, OrtTensor> {
-  return createOnnxAdapter(loadOrt()).toOrtTensors(batch, options);
+/** `toOrtTensors` on the installed onnxruntime-node (see `createOnnxAdapter`); `T` names the result type: `toOrtTensors<ort.Tensor>(batch)`. */
+export function toOrtTensors<T = OrtTensor>(batch: Batch, options?: ToOrtTensorsOptions): Record<string, T> {
+  return createOnnxAdapter(loadOrt()).toOrtTensors(batch, options) as unknown as Record<string, T>;
 }

@@ -202,12 +202,18 @@ export interface TfElement {
   ys?: TfTensor | TfTensor[];
 }
 
-/** `toTensors` on the installed TensorFlow.js (see `createTfjsAdapter`). */
-export function toTensors(batch: Batch, options?: ToTensorsOptions): Record<string, TfTensor> {
-  return createTfjsAdapter(loadTfjs()).toTensors(batch, options);
+/**
+ * `toTensors` on the installed TensorFlow.js (see `createTfjsAdapter`).
+ * `T` lets a caller with tfjs's types name the result: `toTensors<tf.Tensor>(batch)`.
+ */
+export function toTensors<T = TfTensor>(batch: Batch, options?: ToTensorsOptions): Record<string, T> {
+  return createTfjsAdapter(loadTfjs()).toTensors(batch, options) as unknown as Record<string, T>;
 }
 
-/** `asTfDataset` on the installed TensorFlow.js (see `createTfjsAdapter`). */
-export function asTfDataset(source: BatchSource, options?: TfDatasetOptions): TfDataset<TfElement> {
-  return createTfjsAdapter(loadTfjs()).asTfDataset(source, options);
+/**
+ * `asTfDataset` on the installed TensorFlow.js (see `createTfjsAdapter`).
+ * `D` lets a caller with tfjs's types name the result: `asTfDataset<tf.data.Dataset<tf.TensorContainer>>(pipeline)`.
+ */
+export function asTfDataset<D = TfDataset<TfElement>>(source: BatchSource, options?: TfDatasetOptions): D {
+  return createTfjsAdapter(loadTfjs()).asTfDataset(source, options) as unknown as D;
 }
