@@ -11,3 +11,4 @@ export * from './datalist/index.js';
 export * from './sampling/index.js';
 export * from './cache/index.js';
 export * from './pipeline/index.js';
+export * from './preview/index.js';

@@ -28,6 +28,7 @@ export const ErrorCodes = [
   'ERR_ABORTED',
   /** A transform failed while applying to a sample (the message names the transform, its chain index and the sample's inputs). */
   'ERR_TRANSFORM',
+  'ERR_MISSING_DEPENDENCY',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
