@@ -12,3 +12,4 @@ export * from './sampling/index.js';
 export * from './cache/index.js';
 export * from './pipeline/index.js';
 export * from './preview/index.js';
+export * from './synthetic/index.js';
