@@ -1,0 +1,239 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VoxelpipeError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { ensureData, type Floors, type ModeResult } from './measure.js';
+import { FULL, MODES, QUICK, type BenchProfile, type ModeSpec } from './spec.js';
+
+/**
+ * The orchestrating side of `voxelpipe bench`: makes the data, runs the
+ * floors and every mode each in a fresh child process
+ * (`voxelpipe bench --child <name>`), then compares them with the targets of
+ * issue 9 and prints a table.
+ */
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Where the generated dataset is kept between runs (default .bench-data). */
+  dataDir: string;
+  /** Where the JSON report goes (default bench/results); null: not written. */
+  outDir: string | null;
+  /** Modes to run (default: all). */
+  modes?: string[];
+  log: (s: string) => void;
+}
+
+export interface Target {
+  name: string;
+  /** What was measured and what it must stay under/over, in the target's own unit. */
+  value: number;
+  limit: number;
+  unit: string;
+  ok: boolean;
+  note?: string;
+}
+
+export interface BenchReport {
+  version: 1;
+  date: string;
+  profile: string;
+  machine: { cpus: number; cpuModel: string; memoryMb: number; node: string; platform: string };
+  dataset: {
+    dir: string;
+    volumes: number;
+    size: number;
+    slices: [number, number];
+    compressedBytes: number;
+    voxelBytes: number;
+    generatedNow: boolean;
+    generateMs: number;
+  };
+  chain: string[];
+  crop: number;
+  cropsPerVolume: number;
+  batchSize: number;
+  floors: Floors;
+  modes: ModeResult[];
+  targets: Target[];
+  /** MONAI 1.2 on this machine, same chain, 2 workers (DESIGN.md). */
+  peer: { name: string; uncachedCropsPerS: number; cachedCropsPerS: number };
+  file?: string;
+}
+
+export const PEER = { name: 'MONAI 1.2 (2 workers, same chain)', uncachedCropsPerS: 5, cachedCropsPerS: 16 };
+
+export function profileOf(quick: boolean): BenchProfile {
+  return quick ? QUICK : FULL;
+}
+
+/** How to start the CLI in a child: the built dist directly, the TypeScript source through tsx. */
+function cliCommand(): string[] {
+  const js = new URL('../cli/main.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return [fileURLToPath(js)];
+  const ts = new URL('../cli/main.ts', import.meta.url);
+  return ['--import', import.meta.resolve('tsx'), fileURLToPath(ts)];
+}
+
+/** Runs `voxelpipe bench --child <what>` and parses the JSON line it prints. */
+function child<T>(what: string, o: BenchOptions): Promise<T> {
+  const args = [...cliCommand(), 'bench', '--child', what, '--data-dir', o.dataDir, ...(o.quick ? ['--quick'] : [])];
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', rej);
+    p.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{'))
+        return rej(new Error(`bench: the "${what}" child exited with code ${code}: ${err.trim().split('\n').slice(-3).join(' | ') || out.trim()}`));
+      res(JSON.parse(line) as T);
+    });
+  });
+}
+
+function todoRow(mode: ModeSpec, why: string): ModeResult {
+  return {
+    mode: mode.name, label: mode.label, workers: mode.workers, epochMs: [], medianEpochMs: NaN, cropsPerEpoch: 0, cropsPerS: NaN,
+    firstBatchMs: NaN, cacheFillMs: null, fillEpochMs: null, peakRssMb: NaN, bytesCached: 0, outputBytesPerEpoch: 0,
+    transformMs: [], poolUtilization: null, todo: why,
+  };
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const p = profileOf(o.quick);
+  const modes = o.modes ? o.modes.map((n) => {
+    const m = MODES.find((x) => x.name === n);
+    if (!m) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `bench: unknown mode "${n}" (modes: ${MODES.map((x) => x.name).join(', ')})`);
+    return m;
+  }) : [...MODES];
+  o.log(`data: ${resolve(o.dataDir, p.name)} (${p.dataset.train} volumes ${p.dataset.size}x${p.dataset.size}x${p.dataset.slices?.join('..')})\n`);
+  const data = ensureData(o.dataDir, p);
+  if (data.written) o.log(`  generated ${data.written} files in ${(data.generateMs / 1000).toFixed(1)} s (kept for the next runs)\n`);
+  o.log('floors ...\n');
+  const floors = await child<Floors>('floors', o);
+  const results: ModeResult[] = [];
+  for (const m of modes) {
+    if (m.persistent) {
+      results.push(todoRow(m, 'TODO: the persistent disk cache is not wired into the engine yet (PipelineOptions.cacheDir)'));
+      continue;
+    }
+    o.log(`${m.label} ...\n`);
+    results.push(await child<ModeResult>(m.name, o));
+  }
+  const report: BenchReport = {
+    version: 1,
+    date: new Date().toISOString(),
+    profile: p.name,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryMb: Math.round(totalmem() / 1048576), node: process.version, platform: `${process.platform}-${process.arch}` },
+    dataset: {
+      dir: data.dir, volumes: data.items.length, size: p.dataset.size ?? 512, slices: p.dataset.slices ?? [80, 120],
+      compressedBytes: data.compressedBytes, voxelBytes: floors.voxelBytes, generatedNow: data.written > 0, generateMs: Math.round(data.generateMs),
+    },
+    chain: ['LoadNifti', 'ConvertToChannelsFirst', 'ScaleIntensityRange', 'FastCropByPosNegRatio', 'RandomAxisFlip', 'ScaleIntensityOscillation', 'MergeBatchDims'],
+    crop: p.crop,
+    cropsPerVolume: p.cropsPerVolume,
+    batchSize: p.batchSize,
+    floors,
+    modes: results,
+    targets: targets(p, floors, results),
+    peer: PEER,
+  };
+  if (o.outDir !== null) {
+    mkdirSync(o.outDir, { recursive: true });
+    const file = join(o.outDir, `bench-${p.name}-${report.date.replace(/[:.]/g, '-')}.json`);
+    writeFileAtomic(file, [Buffer.from(JSON.stringify(report, null, 2) + '\n')]);
+    report.file = file;
+  }
+  return report;
+}
+
+/** Issue 9's targets, for the modes that ran. */
+export function targets(p: BenchProfile, f: Floors, modes: ModeResult[]): Target[] {
+  const out: Target[] = [];
+  const ran = modes.filter((m) => !m.todo);
+  const get = (name: string) => ran.find((m) => m.mode === name);
+  for (const m of ran.filter((x) => x.mode.startsWith('uncached'))) {
+    const limit = (1.3 * f.gunzipMs) / m.workers;
+    out.push({ name: `${m.mode}: epoch <= 1.3 x gunzip floor / ${m.workers}`, value: m.medianEpochMs, limit: round(limit), unit: 'ms', ok: m.medianEpochMs <= limit });
+  }
+  const floorCropsPerS = (p.cropsPerVolume * (f.memcpyBytes / (2 * 4 * p.crop ** 3 * p.cropsPerVolume)) * 1000) / f.memcpyMs;
+  for (const m of ran.filter((x) => x.mode.startsWith('smart'))) {
+    const ratio = floorCropsPerS / m.cropsPerS;
+    out.push({ name: `${m.mode}: memcpy floor / crops/s <= 4`, value: round(ratio), limit: 4, unit: 'x', ok: ratio <= 4 });
+  }
+  for (const m of ran) {
+    // A batch of `batchSize` volumes needs ceil(batchSize / workers) volumes one after the other on one worker.
+    const rounds = Math.ceil(p.batchSize / Math.max(1, m.workers));
+    const limit = 1.2 * f.oneVolumeMs * rounds;
+    out.push({
+      name: `${m.mode}: first batch <= 1.2 x one volume${rounds > 1 ? ` x ${rounds} (batch ${p.batchSize} on ${m.workers} worker)` : ''}`,
+      value: m.firstBatchMs, limit: round(limit), unit: 'ms', ok: m.firstBatchMs <= limit,
+    });
+  }
+  for (const m of ran) {
+    const limit = (m.bytesCached * 1.2) / 1048576 + 300;
+    out.push({ name: `${m.mode}: peak RSS <= cached x 1.2 + 300 MB`, value: m.peakRssMb, limit: round(limit), unit: 'MB', ok: m.peakRssMb <= limit });
+  }
+  const u1 = get('uncached-1');
+  const u2 = get('uncached-2');
+  if (u1 && u2) {
+    const ratio = u2.cropsPerS / u1.cropsPerS;
+    out.push({ name: '2 workers >= 1.8 x 1 worker (crops/s)', value: round(ratio), limit: 1.8, unit: 'x', ok: ratio >= 1.8, note: cpus().length < 2 ? 'fewer than 2 cores' : undefined });
+  }
+  return out;
+}
+
+/** Crops per second the memcpy floor allows. */
+export function memcpyCropsPerS(r: Pick<BenchReport, 'floors' | 'crop'>): number {
+  return (r.floors.memcpyBytes / (2 * 4 * r.crop ** 3) / r.floors.memcpyMs) * 1000;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+const mb = (b: number) => (b / 1048576).toFixed(0);
+const fmt = (x: number | null, d = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
+
+/** The stdout table: modes, floors, ratios, targets, the peer. */
+export function formatReport(r: BenchReport): string {
+  const gunzipCropsPerS = (r.dataset.volumes * r.cropsPerVolume * 1000) / r.floors.gunzipMs;
+  const memcpy = memcpyCropsPerS(r);
+  const head = ['mode', 'crops/s', 'epoch s', 'first batch ms', 'cache fill s', 'peak RSS MB', 'cached MB', 'vs floor'];
+  const rows = r.modes.map((m) => {
+    if (m.todo) return [m.label, m.todo];
+    const floor = m.mode.startsWith('smart')
+      ? `memcpy / ${fmt(memcpy / m.cropsPerS, 1)}`
+      : `gunzip/${m.workers} x ${fmt(m.medianEpochMs / (r.floors.gunzipMs / m.workers), 2)}`;
+    return [m.label, fmt(m.cropsPerS, 1), fmt(m.medianEpochMs / 1000, 2), fmt(m.firstBatchMs), m.cacheFillMs === null ? '-' : fmt(m.cacheFillMs / 1000, 2), fmt(m.peakRssMb), m.bytesCached ? mb(m.bytesCached) : '-', floor];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.filter((x) => x.length > 2).map((x) => String(x[i]).length)));
+  const line = (cells: string[]) => cells.length === 2 ? `${cells[0].padEnd(widths[0])}  ${cells[1]}` : cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const d = r.dataset;
+  const out = [
+    `voxelpipe bench (${r.profile}): ${d.volumes} volumes ${d.size}x${d.size}x${d.slices.join('..')} int16 .nii.gz, ${mb(d.compressedBytes)} MB compressed, ${mb(d.voxelBytes)} MB of voxels (images + labels)`,
+    `chain: ${r.chain.join(' -> ')} | ${r.crop}^3 crops, ${r.cropsPerVolume} per volume, batch ${r.batchSize} volumes`,
+    `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryMb} MB, node ${r.machine.node}`,
+    '',
+    line(head),
+    line(head.map((_, i) => '-'.repeat(widths[i]))),
+    ...rows.map(line),
+    '',
+    'floors (same run):',
+    `  gunzip every file once (node:zlib, chunk = ISIZE): ${fmt(r.floors.gunzipMs)} ms per epoch = ${fmt(gunzipCropsPerS, 1)} crops/s per worker`,
+    `  memcpy of a cached epoch's output (${mb(r.floors.memcpyBytes)} MB): ${fmt(r.floors.memcpyMs, 1)} ms = ${fmt(memcpy)} crops/s`,
+    `  load + prepare one volume on one thread: ${fmt(r.floors.oneVolumeMs)} ms (${r.floors.oneVolumeSteps.map((s) => `${s.name} ${fmt(s.ms)}`).join(', ')})`,
+    '',
+    'targets (issue 9):',
+    ...r.targets.map((t) => `  ${t.ok ? 'ok  ' : 'MISS'} ${t.name}: ${fmt(t.value, t.unit === 'x' ? 2 : 0)} ${t.unit} (limit ${fmt(t.limit, t.unit === 'x' ? 2 : 0)} ${t.unit})${t.note ? ` [${t.note}]` : ''}`),
+    '',
+    `peer: ${r.peer.name}: ${r.peer.uncachedCropsPerS} crops/s uncached, ${r.peer.cachedCropsPerS} crops/s cached`,
+  ];
+  if (r.file) out.push(`results: ${r.file}`);
+  return out.join('\n') + '\n';
+}
