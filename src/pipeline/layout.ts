@@ -43,24 +43,31 @@ export function writeNetworkLayout(img: ChainImage, format: DataFormat, out: Vox
   const X = s[0];
   const Y = s[1];
   const Z = s.length > 2 ? s[2] : 1;
-  // Read the source sequentially (it is the big, cold side) and scatter writes
-  // with a fixed stride; per (j, k) line the writes walk Y*Z (or Y*Z*C) apart.
+  // dest [b][c][i][j][k] (channels_first) or [b][i][j][k][c] (channels_last):
+  // element (i, j, k) goes to i*sI + j*sJ + k*sK from the channel's base.
+  const last = format === 'channels_last';
+  const sK = last ? C : 1;
+  const sJ = Z * sK;
+  const sI = Y * sJ;
+  // A reversed-axes transpose. Writing one source line (i fastest) at a time
+  // scatters every write Y*Z apart: a new cache line, often a new page, per
+  // voxel. Instead take TILE consecutive i at a time and walk k inside: each
+  // read is part of one cache line, and the TILE destination rows advance one
+  // element per k, so writes stream too. 4 crops of 96^3 float32: 17.5 ms ->
+  // 8 ms (TILE 4: 7.5, 8: 8, 12: 12.7, 16: 15; a 2D 8x8 tile: 9.7).
+  const TILE = 8;
+  const XY = X * Y;
   for (let b = 0; b < B; b++)
     for (let c = 0; c < C; c++) {
       const srcBase = (b * C + c) * n;
-      for (let k = 0; k < Z; k++)
-        for (let j = 0; j < Y; j++) {
-          let si = srcBase + X * (j + Y * k);
-          if (format === 'channels_first') {
-            // dest [b][c][i][j][k]: offset (((b*C + c)*X + i)*Y + j)*Z + k
-            let di = offset + (b * C + c) * n + j * Z + k;
-            const step = Y * Z;
-            for (let i = 0; i < X; i++, si++, di += step) out[di] = src[si];
-          } else {
-            // dest [b][i][j][k][c]: offset (((b*X + i)*Y + j)*Z + k)*C + c
-            let di = offset + b * n * C + (j * Z + k) * C + c;
-            const step = Y * Z * C;
-            for (let i = 0; i < X; i++, si++, di += step) out[di] = src[si];
+      const dstBase = offset + (last ? b * n * C + c : (b * C + c) * n);
+      for (let j = 0; j < Y; j++)
+        for (let i0 = 0; i0 < X; i0 += TILE) {
+          const i1 = i0 + TILE < X ? i0 + TILE : X;
+          for (let k = 0; k < Z; k++) {
+            let si = srcBase + i0 + X * j + XY * k;
+            let di = dstBase + i0 * sI + j * sJ + k * sK;
+            for (let i = i0; i < i1; i++, si++, di += sI) out[di] = src[si];
           }
         }
     }
