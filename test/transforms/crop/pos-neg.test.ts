@@ -176,3 +176,20 @@ test('a cached index that no longer describes the label (changed after caching) 
   make('FastCropByPosNegRatio', { fields: 'image', size: [4, 4, 4], pos: 1, neg: 0, batch_size: 20 }).apply({ ...cached, label: moved }, ctx);
   for (const [x, y, z] of (ctx.draws[0] as Draw).centres) assert.ok(x < 3 && y < 3 && z < 3, `centre ${[x, y, z]} is foreground of the current label`);
 });
+
+test('the fg/bg index of a uint8 mask (word-skipping path) equals the generic one: any byte offset, tails, fg majority', () => {
+  const asImage = (data: Uint8Array | Uint16Array, n: number): ChainImage =>
+    ({ data, shape: [n, 1, 1, 1], dtype: data instanceof Uint8Array ? 'uint8' : 'uint16', spacing: [1, 1, 1], affine: [], meta: {}, batched: false }) as unknown as ChainImage;
+  let s = 7;
+  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16) / 65536;
+  for (const density of [0, 0.01, 0.3, 0.7, 1])
+    for (const offset of [0, 1, 2, 3])
+      for (const n of [0, 1, 3, 5, 64, 1031, 5000]) {
+        const buf = new Uint8Array(offset + n + 3);
+        for (let i = 0; i < buf.length; i++) buf[i] = rand() < density ? 1 + Math.floor(rand() * 250) : 0;
+        const u8 = buf.subarray(offset, offset + n);
+        const fast = computeFgBgIndices(asImage(u8, n));
+        const generic = computeFgBgIndices(asImage(Uint16Array.from(u8), n));
+        assert.deepEqual(fast, generic, `density ${density}, offset ${offset}, n ${n}`);
+      }
+});
