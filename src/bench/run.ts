@@ -232,7 +232,7 @@ export function formatReport(r: BenchReport): string {
     `  memcpy of a cached epoch's output (${mb(r.floors.memcpyBytes)} MB): ${fmt(r.floors.memcpyMs, 1)} ms = ${fmt(memcpy)} crops/s`,
     `  load + prepare one volume on one thread: ${fmt(r.floors.oneVolumeMs)} ms (${r.floors.oneVolumeSteps.map((s) => `${s.name} ${fmt(s.ms)}`).join(', ')})`,
     '',
-    'targets (issue 9):',
+    r.profile === FULL.name ? 'targets (issue 9):' : 'targets (issue 9; meaningful on the full data only: here worker start-up and tiny volumes dominate):',
     ...r.targets.map((t) => `  ${t.ok ? 'ok  ' : 'MISS'} ${t.name}: ${fmt(t.value, t.unit === 'x' ? 2 : 0)} ${t.unit} (limit ${fmt(t.limit, t.unit === 'x' ? 2 : 0)} ${t.unit})${t.note ? ` [${t.note}]` : ''}`),
     '',
     `peer: ${r.peer.name}: ${r.peer.uncachedCropsPerS} crops/s uncached, ${r.peer.cachedCropsPerS} crops/s cached`,
