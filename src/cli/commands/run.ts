@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Section } from '../../config/load-config.js';
@@ -41,6 +42,7 @@ interface RunOpts {
   set?: string[];
   json?: boolean;
   cacheMaxBytes?: number;
+  cacheDir?: string;
   skipBadSamples?: boolean;
   progress: boolean;
 }
@@ -60,6 +62,7 @@ export function runCommand(io: CliIO): Command {
     .option('--workers <n>', 'worker threads (default: the config\'s num_workers; 0 runs on the main thread)', intArg(0))
     .option('--set <KEY=VALUE...>', 'override a variable or a dotted config path (repeatable)', collect)
     .option('--cache-max-bytes <n>', 'refuse a Smart Cache larger than this many bytes', intArg(1))
+    .option('--cache-dir <dir>', 'persistent cache of prefix outputs (reused across runs; overrides cache_dir)')
     .option('--skip-bad-samples', 'skip samples whose chain fails (counted, with a warning) instead of stopping')
     .option('--json', 'print one JSON summary line at the end (nothing else on stdout)')
     .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
@@ -69,7 +72,7 @@ export function runCommand(io: CliIO): Command {
       const spec = config[opts.section];
       if (!spec) throw new VoxelpipeError('ERR_CONFIG', `${opts.config}: has no "${opts.section}" section with an image_pipeline`);
       const pipeline = createPipeline(
-        pipelineOptionsFromSpec(config, spec, { seed: opts.seed, workers: opts.workers, cacheMaxBytes: opts.cacheMaxBytes, skipBadSamples: opts.skipBadSamples }),
+        pipelineOptionsFromSpec(config, spec, { seed: opts.seed, workers: opts.workers, cacheMaxBytes: opts.cacheMaxBytes, cacheDir: opts.cacheDir && resolve(opts.cacheDir), skipBadSamples: opts.skipBadSamples }),
       );
       pipeline.events.on('warning', (w: string) => io.err(`voxelpipe: warning: ${w}\n`));
       const showBar = !opts.json && opts.progress && process.stderr.isTTY === true;
@@ -121,6 +124,7 @@ export function runCommand(io: CliIO): Command {
         `samples/s ${summary.samples_per_s.toFixed(1)}, first batch ${summary.first_batch_ms.toFixed(0)} ms, peak RSS ${summary.peak_rss_mb} MB`,
       ];
       if (m.cache) lines.push(`Smart Cache: ${m.cache.items} items, ${(m.cache.bytes / 1048576).toFixed(1)} MiB, ${m.cache.computed} computed`);
+      if (m.diskCache) lines.push(`persistent cache: ${m.diskCache.hits} hits, ${m.diskCache.misses} misses`);
       if (m.skipped) lines.push(`skipped samples: ${m.skipped}`);
       io.out(lines.join('\n') + '\n');
     });
