@@ -43,7 +43,7 @@ export interface PipelineMetrics {
   transformMs: { name: string; meanMs: number }[];
   pool?: PoolStats;
   /** Smart Cache: items held, voxel bytes, items computed, time spent waiting for items. */
-  cache?: { items: number; bytes: number; computed: number; stallMs: number };
+  cache?: { items: number; bytes: number; computed: number; stallMs: number; fillMs?: number };
   /** Persistent cache: prefix outputs read from it (hits) or computed and stored (misses). */
   diskCache?: { hits: number; misses: number };
 }
