@@ -20,6 +20,8 @@ export interface SmartCacheStats {
   computed: number;
   /** ms spent waiting for items that were not ready when needed. */
   stallMs: number;
+  /** ms from the first epoch's start until its whole window was ready (undefined while filling). */
+  fillMs?: number;
 }
 
 /** Bytes of voxel data in a sample. */
@@ -48,6 +50,8 @@ export class SmartCache {
   private stallMs = 0;
   private epoch = -1;
   private checkedBudget = false;
+  private started = 0;
+  private fillMs: number | undefined;
 
   constructor(private readonly o: SmartCacheOptions) {
     this.window = new CacheWindow(o);
@@ -64,6 +68,7 @@ export class SmartCache {
     for (const i of this.window.entering(e)) keep.add(i);
     for (const i of [...this.entries.keys()]) if (!keep.has(i)) this.drop(i);
     this.epoch = e;
+    if (!this.started) this.started = performance.now();
     for (const i of priority) this.ensure(i);
     const current = this.window.itemsAt(e);
     for (const i of current) this.ensure(i);
@@ -83,7 +88,7 @@ export class SmartCache {
   }
 
   stats(): SmartCacheStats {
-    return { items: this.done.size, bytes: this.bytes, computed: this.computed, stallMs: this.stallMs };
+    return { items: this.done.size, bytes: this.bytes, computed: this.computed, stallMs: this.stallMs, fillMs: this.fillMs };
   }
 
   /** Forgets everything (memory is returned once no batch refers to it). */
@@ -148,6 +153,7 @@ export class SmartCache {
     const total = this.window.itemsAt(Math.max(0, this.epoch)).length;
     let ready = 0;
     for (const i of this.window.itemsAt(Math.max(0, this.epoch))) if (this.done.has(i)) ready++;
+    if (ready === total && this.fillMs === undefined && this.started) this.fillMs = performance.now() - this.started;
     this.events.emit('progress', { ready, total });
   }
 }

@@ -5,6 +5,7 @@ import { inspectCommand } from './commands/inspect.js';
 import { convertCommand } from './commands/convert.js';
 import { validateCommand } from './commands/validate.js';
 import { runCommand } from './commands/run.js';
+import { cacheCommand } from './commands/cache.js';
 import { benchCommand } from './commands/bench.js';
 
 /** Output streams, injectable so commands are testable in-process. */
@@ -34,6 +35,7 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(convertCommand(io));
   program.addCommand(validateCommand(io));
   program.addCommand(runCommand(io));
+  program.addCommand(cacheCommand(io));
   program.addCommand(benchCommand(io));
   return program;
 }

@@ -83,6 +83,10 @@ const baseArgs = {
   extra_inputs: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()), z.null()]).default(null),
   items_per_category: z.union([count(0), z.array(count(0)), z.null()]).default(null),
   category_weights: z.union([z.array(z.number().nonnegative()), z.null()]).default(null),
+  /** voxelpipe: persistent cache folder of prefix outputs (relative to the MMAR root); `--cache-dir` overrides it. */
+  cache_dir: z.string().min(1).optional(),
+  /** voxelpipe: refuse a Smart Cache larger than this many bytes; `--cache-max-bytes` overrides it. */
+  cache_max_bytes: count(1).optional(),
   /** Normally injected from the section's pre_transforms / batch_transforms; accepted here too. */
   transforms: z.array(z.unknown()).optional(),
   batch_transforms: z.array(z.unknown()).optional(),

@@ -6,10 +6,10 @@ import { ARRAY_CTORS } from '../volume/dtype.js';
 import type { Batch, BatchField, BatchRow } from './batch.js';
 import type { ChainEntry, PipelineOptions } from './options.js';
 import { WorkerPool, type PoolStats } from './pool.js';
-import { createProcessor, itemSource, type Processor, type ProcessorConfig, type SampleResult, type SampleTask, type WorkerTask } from './sample-processor.js';
+import { createProcessor, itemSource, type PrefixResult, type Processor, type ProcessorConfig, type SampleResult, type SampleTask, type WorkerTask } from './sample-processor.js';
 import { createSampler, globalPosition, resolveRank, type Sampler, type SamplingItem, type SamplingOptions } from '../sampling/index.js';
 import { SmartCache } from '../cache/smart-cache.js';
-import type { Sample } from '../transforms/image.js';
+import { DiskCache } from '../cache/disk-cache.js';
 
 /** Frozen defaults, Clara's where Clara had one (CLARA-3.1.md §1.3). */
 export const PIPELINE_DEFAULTS = Object.freeze({
@@ -43,7 +43,9 @@ export interface PipelineMetrics {
   transformMs: { name: string; meanMs: number }[];
   pool?: PoolStats;
   /** Smart Cache: items held, voxel bytes, items computed, time spent waiting for items. */
-  cache?: { items: number; bytes: number; computed: number; stallMs: number };
+  cache?: { items: number; bytes: number; computed: number; stallMs: number; fillMs?: number };
+  /** Persistent cache: prefix outputs read from it (hits) or computed and stored (misses). */
+  diskCache?: { hits: number; misses: number };
 }
 
 export interface EpochOptions {
@@ -60,6 +62,13 @@ export interface Pipeline {
   /** One line: "LoadNifti -> ... -> MergeBatchDims | batch 2 x 4, 2 workers". */
   describe(): string;
   metrics(): PipelineMetrics;
+  /**
+   * Fills the persistent cache with every item's prefix output (needs
+   * `cacheDir`), on the workers; `onProgress(done, total)` after each item.
+   */
+  warmCache(options?: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<{ items: number; hits: number; misses: number }>;
+  /** How many items have a valid persistent-cache entry for this chain (needs `cacheDir`). */
+  cacheStatus(): Promise<{ items: number; cached: number }>;
   /** 'warning' (string): skipped samples, retries; 'cache-progress' ({ ready, total }): Smart Cache filling. */
   readonly events: EventEmitter;
   close(): Promise<void>;
@@ -105,6 +114,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     labelDtype: o.labelDtype,
     labelEncoding: o.labelEncoding,
     extraTransforms: o.extraTransforms,
+    cacheDir: o.cacheDir,
+    cacheIdentity: o.cacheIdentity,
   };
 
   let pool: WorkerPool | undefined;
@@ -121,10 +132,27 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (pool) return pool.run(task, { priority: task.kind === 'prefix' ? 'low' : 'normal' });
     const p = await localProcessor();
     if (task.kind === 'prefix') return p.prefix(task.item, false);
+    if (task.kind === 'warm') {
+      const { hit, warnings } = p.prefix(task.item, false);
+      return { hit, warnings };
+    }
     return (task.kind === 'sample' ? p.sample(task) : p.tail(task, task.cached)).result;
   };
-  const runner: Runner = (task) =>
-    cache ? cache.get(task.itemIndex).then((cached) => runTask({ kind: 'tail', cached, ...task }) as Promise<SampleResult>) : (runTask({ kind: 'sample', ...task }) as Promise<SampleResult>);
+  const runner: Runner = async (task) => {
+    if (cache) {
+      const cached = await cache.get(task.itemIndex);
+      return (await runTask({ kind: 'tail', cached, ...task })) as SampleResult;
+    }
+    const r = (await runTask({ kind: 'sample', ...task })) as SampleResult;
+    if (r.cacheHit !== undefined) noteDisk(r.cacheHit, r.warnings ?? []);
+    return r;
+  };
+  const disk = { hits: 0, misses: 0 };
+  const noteDisk = (hit: boolean, warnings: string[]) => {
+    if (!o.cacheDir) return;
+    hit ? disk.hits++ : disk.misses++;
+    for (const w of warnings) events.emit('warning', w);
+  };
 
   const { rank, worldSize } = resolveRank({ rank: o.rank, worldSize: o.worldSize });
   const categoryField = o.categoryField ?? labelField;
@@ -155,7 +183,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         seed: o.seed,
         shuffle: o.shuffle,
         describe: (i) => itemSource(o.items[i]),
-        compute: (i) => runTask({ kind: 'prefix', item: o.items[i] }) as Promise<Sample>,
+        compute: async (i) => {
+          const p = (await runTask({ kind: 'prefix', item: o.items[i] })) as PrefixResult;
+          noteDisk(p.hit, p.warnings);
+          return p.sample;
+        },
       })
     : undefined;
 
@@ -320,15 +352,52 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     for (let e = start; e < start + count; e++) yield* epoch(e, bo);
   }
 
+  const needDir = () => {
+    if (!o.cacheDir) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'no persistent cache folder: set cache_dir in the image_pipeline args or pass --cache-dir');
+  };
+
+  async function warmCache(wo: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}) {
+    needDir();
+    const total = o.items.length;
+    const out = { items: total, hits: 0, misses: 0 };
+    let next = 0;
+    let done = 0;
+    // A few items in flight per worker keeps them busy without holding many volumes.
+    const lanes = Array.from({ length: Math.max(1, o.workers) * 2 }, async () => {
+      while (next < total && !wo.signal?.aborted) {
+        const item = o.items[next++];
+        const r = (await runTask({ kind: 'warm', item })) as { hit: boolean; warnings: string[] };
+        r.hit ? out.hits++ : out.misses++;
+        for (const w of r.warnings) events.emit('warning', w);
+        wo.onProgress?.(++done, total);
+      }
+    });
+    await Promise.all(lanes);
+    if (wo.signal?.aborted) throw new VoxelpipeError('ERR_ABORTED', 'cache warming was aborted');
+    return out;
+  }
+
+  async function cacheStatus() {
+    needDir();
+    const p = await localProcessor();
+    const disk = new DiskCache({ dir: o.cacheDir! });
+    let cached = 0;
+    for (const item of o.items) if (disk.has(p.prefixKey(item)!)) cached++;
+    return { items: o.items.length, cached };
+  }
+
   const names = o.transforms.filter((t) => !t.disabled).map(entryName);
   return {
     epoch,
     batches,
+    warmCache,
+    cacheStatus,
     order,
     events,
     describe: () =>
       `${names.join(' -> ') || '(no transforms)'}${merge.size ? ' | MergeBatchDims' : ''} | batch ${o.batchedByTransforms ? 'by transform' : o.batchSize}, ${o.workers} worker${o.workers === 1 ? '' : 's'}` +
       (cache ? `, Smart Cache ${cache.window.size} items (replace ${cache.window.replace} per epoch)` : '') +
+      (o.cacheDir ? `, persistent cache ${o.cacheDir}` : '') +
       (worldSize > 1 ? `, rank ${rank} of ${worldSize}` : ''),
     metrics: () => {
       const elapsedMs = stats.start ? performance.now() - stats.start : 0;
@@ -345,6 +414,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         transformMs: names.map((name, i) => ({ name, meanMs: stats.samples ? (stats.transformNs[i] ?? 0) / stats.samples / 1e6 : 0 })),
         ...(pool ? { pool: pool.stats } : {}),
         ...(cache ? { cache: cache.stats() } : {}),
+        ...(o.cacheDir ? { diskCache: { ...disk } } : {}),
       };
     },
     close: async () => {

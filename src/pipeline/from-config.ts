@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { VoxelpipeError } from '../util/errors.js';
 import type { ConfigSpec, PipelineSpec } from '../config/load-config.js';
 import type { TransformSpec } from '../config/components.js';
@@ -10,6 +11,8 @@ export interface RunOverrides {
   workers?: number;
   prefetch?: number;
   cacheMaxBytes?: number;
+  /** Persistent cache folder (overrides the config's `cache_dir`). */
+  cacheDir?: string;
   skipBadSamples?: boolean;
   rank?: number;
   worldSize?: number;
@@ -81,7 +84,8 @@ export function pipelineOptionsFromSpec(config: ConfigSpec, spec: PipelineSpec, 
     rank: overrides.rank,
     worldSize: overrides.worldSize,
     cache: withCache
-      ? { numCacheObjects: a.num_cache_objects!, replacePercent: a.replace_percent ?? 0, maxBytes: overrides.cacheMaxBytes }
+      ? { numCacheObjects: a.num_cache_objects!, replacePercent: a.replace_percent ?? 0, maxBytes: overrides.cacheMaxBytes ?? a.cache_max_bytes }
       : undefined,
+    cacheDir: overrides.cacheDir ?? (a.cache_dir ? resolve(config.root, a.cache_dir) : undefined),
   };
 }

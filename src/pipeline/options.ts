@@ -65,6 +65,14 @@ export interface PipelineOptions {
   /** This process's shard: rank in [0, worldSize). Default: from MPI / torchrun environment variables. */
   rank?: number;
   worldSize?: number;
+  /**
+   * Persistent cache folder (Clara-style arg `cache_dir`, CLI `--cache-dir`):
+   * each item's deterministic prefix output is stored there and reused by
+   * later runs while its sources and the prefix's transforms and args match.
+   */
+  cacheDir?: string;
+  /** How the persistent cache identifies sources: 'stat' (path, size, mtime; default) or 'content' (hash). */
+  cacheIdentity?: 'stat' | 'content';
   /** Smart Cache (the `...WithCache` pipelines); absent: no in-memory cache. */
   cache?: SmartCacheSettings;
 }

@@ -6,6 +6,8 @@ import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, 
 import type { TransformDefinition } from '../transforms/types.js';
 import { createChainAsync, type Chain, type ChainStats } from '../transforms/chain.js';
 import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
+import { DiskCache } from '../cache/disk-cache.js';
+import { prefixKey } from '../cache/key.js';
 import type { DataFormat } from './batch.js';
 import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
 import type { ChainEntry, ItemFields, LabelEncoding } from './options.js';
@@ -34,6 +36,10 @@ export interface ProcessorConfig {
   labelDtype: ArrayDType;
   labelEncoding?: LabelEncoding;
   extraTransforms?: string;
+  /** Persistent cache folder of prefix outputs (absent: none). */
+  cacheDir?: string;
+  /** How the persistent cache identifies source files: path + size + mtime, or content hash. */
+  cacheIdentity?: 'stat' | 'content';
 }
 
 export interface SampleTask {
@@ -47,7 +53,9 @@ export interface SampleTask {
 export type WorkerTask =
   | ({ kind: 'sample' } & SampleTask)
   | ({ kind: 'tail'; cached: Sample } & SampleTask)
-  | { kind: 'prefix'; item: ItemFields };
+  | { kind: 'prefix'; item: ItemFields }
+  /** Fill the persistent cache for an item; only the outcome comes back. */
+  | { kind: 'warm'; item: ItemFields };
 
 export interface FieldRows {
   buffer: ArrayBuffer;
@@ -60,12 +68,24 @@ export interface FieldRows {
   batched: boolean;
 }
 
+/** A deterministic prefix output, and how it was obtained. */
+export interface PrefixResult {
+  sample: Sample;
+  /** Came from the persistent cache. */
+  hit: boolean;
+  /** Persistent-cache problems met (corrupt entry recomputed, write failed). */
+  warnings: string[];
+}
+
 export interface SampleResult {
   position: number;
   itemIndex: number;
   fields: Record<string, FieldRows>;
   /** Nanoseconds spent in each transform of the chain. */
   timings: number[];
+  /** With a persistent cache: whether the prefix came from it. */
+  cacheHit?: boolean;
+  warnings?: string[];
 }
 
 export interface ProcessorOutput {
@@ -84,7 +104,9 @@ export interface Processor {
    * Runs only the deterministic prefix. With `shared`, voxel arrays are moved
    * into SharedArrayBuffers so every worker can read the cached item without a copy.
    */
-  prefix(item: ItemFields, shared: boolean): Sample;
+  prefix(item: ItemFields, shared: boolean): PrefixResult;
+  /** The persistent-cache key of an item's prefix output (undefined without a cache folder). */
+  prefixKey(item: ItemFields): string | undefined;
   /** Runs the chain from the prefix on, with the same keys as `sample` would use. */
   tail(task: SampleTask, cached: Sample): ProcessorOutput;
 }
@@ -113,24 +135,57 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
   };
   const key = (task: SampleTask) => ({ seed: cfg.seed, epoch: task.epoch, index: task.position });
 
+  // The persistent cache keys a prefix output by its sources and the prefix's
+  // transforms with their parsed args (defaults filled), so writing out a
+  // default arg does not miss, and changing any prefix arg does.
+  const disk = cfg.cacheDir ? new DiskCache({ dir: cfg.cacheDir, onWarning: (w) => pendingWarnings.push(w) }) : undefined;
+  const pendingWarnings: string[] = [];
+  const prefixEntries = chain.transforms.slice(0, boundary).map((t) => ({ name: t.name, args: t.args, ...(t.source ? { path: t.source } : {}) }));
+  const memo = new Map<string, string>();
+  const keyOf = (item: ItemFields) => prefixKey(item, prefixEntries, { identity: cfg.cacheIdentity, root: cfg.root, memo });
+
+  const prefixOf = (item: ItemFields, shared: boolean): PrefixResult => {
+    pendingWarnings.length = 0;
+    const key = disk ? keyOf(item) : undefined;
+    const cached = key ? disk!.get(key, { shared }) : undefined;
+    if (cached) return { sample: cached, hit: true, warnings: pendingWarnings.splice(0) };
+    // The prefix is deterministic: it draws nothing, so any key will do.
+    const out = withSource(item, () => chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary));
+    if (key) {
+      try {
+        disk!.put(key, out);
+      } catch (e) {
+        // A cache that cannot be written slows the next run down; it never fails this one.
+        pendingWarnings.push(`persistent cache: ${(e as Error).message}`);
+      }
+    }
+    return { sample: shared ? toShared(out) : out, hit: false, warnings: pendingWarnings.splice(0) };
+  };
+
+  const tailOf = (task: SampleTask, cached: Sample, hit?: boolean, warnings?: string[]): ProcessorOutput => {
+    const stats = chain.newStats();
+    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats }));
+    const res = finish(out, task, stats);
+    if (hit !== undefined) res.result.cacheHit = hit;
+    if (warnings?.length) res.result.warnings = warnings;
+    return res;
+  };
+
   return {
     prefixLength: boundary,
     names,
     sample(task) {
+      if (disk) {
+        const p = prefixOf(task.item, false);
+        return tailOf(task, p.sample, p.hit, p.warnings);
+      }
       const stats = chain.newStats();
       const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats }));
       return finish(out, task, stats);
     },
-    prefix(item, shared) {
-      // The prefix is deterministic: it draws nothing, so any key will do.
-      const out = withSource(item, () => chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary));
-      return shared ? toShared(out) : out;
-    },
-    tail(task, cached) {
-      const stats = chain.newStats();
-      const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats }));
-      return finish(out, task, stats);
-    },
+    prefix: prefixOf,
+    prefixKey: (item) => (disk ? keyOf(item) : undefined),
+    tail: (task, cached) => tailOf(task, cached),
   };
 }
 

@@ -94,7 +94,7 @@ test('run: human output names the chain and the batch shapes; bad config is one 
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^LoadNifti -> ConvertToChannelsFirst -> ScaleIntensityRange -> FastCropByPosNegRatio -> RandomAxisFlip -> ScaleIntensityOscillation \| MergeBatchDims \| batch 3, 0 workers, Smart Cache 2 items/m);
   assert.match(r.out, /^ {2}image +\[4, 1, 96, 96, 96\] float32$/m);
-  assert.match(r.out, /^Smart Cache: 2 items, [\d.]+ MiB, 2 computed$/m);
+  assert.match(r.out, /^Smart Cache: 2 items, [\d.]+ MiB, 2 computed, filled in \d+ ms$/m);
   assert.match(r.err, /^voxelpipe: warning: ignoring Clara keys voxelpipe does not use: train.loss, train.optimizer, train.model/m);
   const bad = await cli('run', '--config', join(dir, 'nope.json'));
   assert.equal(bad.code, 1);

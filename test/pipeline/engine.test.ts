@@ -280,3 +280,26 @@ test('pipeline: memory stays bounded with a slow consumer (prefetch window)', as
     await p.close();
   }
 });
+
+test('pipeline: rank shards are disjoint, cover the epoch, and each sample equals the single-process sample at its global position', async (t) => {
+  const items = makeItems(tempDir(t), 8);
+  const single = createPipeline(options(items, { batchSize: 1, batchTransforms: [] }));
+  const ranks = [0, 1].map((rank) => createPipeline(options(items, { batchSize: 1, batchTransforms: [], rank, worldSize: 2 })));
+  try {
+    const whole = await collect(single, 1);
+    const shards = await Promise.all(ranks.map((p) => collect(p, 1)));
+    assert.deepEqual(shards.map((s) => s.length), [4, 4], 'equal shard lengths');
+    const seen = shards.flat().map((b) => b.rows[0].item).sort((a, b) => a - b);
+    assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7], 'disjoint and covering');
+    shards.forEach((shard, rank) =>
+      shard.forEach((b, j) => {
+        const global = rank + 2 * j;
+        assert.equal(b.rows[0].position, global);
+        assert.deepEqual([...b.fields.image.data], [...whole[global].fields.image.data], `rank ${rank} sample ${j}`);
+      }),
+    );
+  } finally {
+    await single.close();
+    for (const p of ranks) await p.close();
+  }
+});

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Section } from '../../config/load-config.js';
@@ -41,6 +42,7 @@ interface RunOpts {
   set?: string[];
   json?: boolean;
   cacheMaxBytes?: number;
+  cacheDir?: string;
   skipBadSamples?: boolean;
   progress: boolean;
 }
@@ -60,6 +62,7 @@ export function runCommand(io: CliIO): Command {
     .option('--workers <n>', 'worker threads (default: the config\'s num_workers; 0 runs on the main thread)', intArg(0))
     .option('--set <KEY=VALUE...>', 'override a variable or a dotted config path (repeatable)', collect)
     .option('--cache-max-bytes <n>', 'refuse a Smart Cache larger than this many bytes', intArg(1))
+    .option('--cache-dir <dir>', 'persistent cache of prefix outputs (reused across runs; overrides cache_dir)')
     .option('--skip-bad-samples', 'skip samples whose chain fails (counted, with a warning) instead of stopping')
     .option('--json', 'print one JSON summary line at the end (nothing else on stdout)')
     .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
@@ -69,16 +72,25 @@ export function runCommand(io: CliIO): Command {
       const spec = config[opts.section];
       if (!spec) throw new VoxelpipeError('ERR_CONFIG', `${opts.config}: has no "${opts.section}" section with an image_pipeline`);
       const pipeline = createPipeline(
-        pipelineOptionsFromSpec(config, spec, { seed: opts.seed, workers: opts.workers, cacheMaxBytes: opts.cacheMaxBytes, skipBadSamples: opts.skipBadSamples }),
+        pipelineOptionsFromSpec(config, spec, { seed: opts.seed, workers: opts.workers, cacheMaxBytes: opts.cacheMaxBytes, cacheDir: opts.cacheDir && resolve(opts.cacheDir), skipBadSamples: opts.skipBadSamples }),
       );
       pipeline.events.on('warning', (w: string) => io.err(`voxelpipe: warning: ${w}\n`));
       const showBar = !opts.json && opts.progress && process.stderr.isTTY === true;
-      const bar = showBar
-        ? new cliProgress.SingleBar(
-            { stream: process.stderr, format: 'epoch {epoch} {bar} {value}/{total} batches | {rate} samples/s', hideCursor: true, clearOnComplete: true },
-            cliProgress.Presets.shades_classic,
-          )
+      const bars = showBar
+        ? new cliProgress.MultiBar({ stream: process.stderr, hideCursor: true, clearOnComplete: true, format: '{name} {bar} {value}/{total} {unit}' }, cliProgress.Presets.shades_classic)
         : undefined;
+      let bar: cliProgress.SingleBar | undefined;
+      // Smart Cache filling gets its own bar until the window is ready.
+      let fillBar: cliProgress.SingleBar | undefined;
+      pipeline.events.on('cache-progress', ({ ready, total }: { ready: number; total: number }) => {
+        if (!bars || (ready >= total && !fillBar)) return;
+        fillBar ??= bars.create(total, ready, { name: 'filling cache', unit: 'items' });
+        fillBar.update(ready);
+        if (ready >= total) {
+          bars.remove(fillBar);
+          fillBar = undefined;
+        }
+      });
       if (!opts.json) io.out(`${pipeline.describe()}\n`);
       const summary: RunSummary = { epochs: opts.epochs, batches: 0, samples: 0, fields: {}, samples_per_s: 0, first_batch_ms: 0, peak_rss_mb: 0 };
       const t0 = performance.now();
@@ -86,7 +98,7 @@ export function runCommand(io: CliIO): Command {
       let m: ReturnType<typeof pipeline.metrics>;
       try {
         for (let e = 0; e < opts.epochs; e++) {
-          bar?.start(0, 0, { epoch: e, rate: '-' });
+          bar = bars?.create(0, 0, { name: `epoch ${e}`, unit: 'batches' });
           let n = 0;
           for await (const batch of pipeline.epoch(e)) {
             last = performance.now();
@@ -99,14 +111,14 @@ export function runCommand(io: CliIO): Command {
             n++;
             if (bar) {
               bar.setTotal(Math.max(n, bar.getTotal()));
-              bar.update(n, { rate: (summary.samples / ((last - t0) / 1000)).toFixed(1) });
+              bar.update(n, { unit: `batches | ${(summary.samples / ((last - t0) / 1000)).toFixed(1)} samples/s` });
             }
           }
-          bar?.stop();
+          if (bar) bars?.remove(bar);
         }
         m = pipeline.metrics();
       } finally {
-        bar?.stop();
+        bars?.stop();
         await pipeline.close();
       }
       summary.samples_per_s = last > t0 ? (summary.samples * 1000) / (last - t0) : 0;
@@ -120,7 +132,11 @@ export function runCommand(io: CliIO): Command {
         ...Object.entries(summary.fields).map(([k, f]) => `  ${k.padEnd(8)} [${f.shape.join(', ')}] ${f.dtype}`),
         `samples/s ${summary.samples_per_s.toFixed(1)}, first batch ${summary.first_batch_ms.toFixed(0)} ms, peak RSS ${summary.peak_rss_mb} MB`,
       ];
-      if (m.cache) lines.push(`Smart Cache: ${m.cache.items} items, ${(m.cache.bytes / 1048576).toFixed(1)} MiB, ${m.cache.computed} computed`);
+      if (m.cache)
+        lines.push(
+          `Smart Cache: ${m.cache.items} items, ${(m.cache.bytes / 1048576).toFixed(1)} MiB, ${m.cache.computed} computed${m.cache.fillMs !== undefined ? `, filled in ${m.cache.fillMs.toFixed(0)} ms` : ''}`,
+        );
+      if (m.diskCache) lines.push(`persistent cache: ${m.diskCache.hits} hits, ${m.diskCache.misses} misses`);
       if (m.skipped) lines.push(`skipped samples: ${m.skipped}`);
       io.out(lines.join('\n') + '\n');
     });
