@@ -9,7 +9,8 @@ import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { createChainAsync } from '../transforms/chain.js';
 import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
 import { isChainImage } from '../transforms/image.js';
-import { datasetDir, pipelineOptions, spleenChain, type BenchProfile, type ModeSpec } from './spec.js';
+import { DiskCache } from '../cache/disk-cache.js';
+import { datasetDir, persistentCacheDir, pipelineOptions, spleenChain, type BenchProfile, type ModeSpec } from './spec.js';
 
 /**
  * The measuring side of `voxelpipe bench`: each function runs in its own
@@ -67,14 +68,15 @@ export interface ModeResult {
   outputBytesPerEpoch: number;
   transformMs: { name: string; meanMs: number }[];
   poolUtilization: number | null;
-  /** Set instead of the figures when the mode cannot run yet. */
-  todo?: string;
+  /** Persistent mode: the warming run before it (its own process). */
+  warm?: WarmResult;
 }
 
 /** One mode, in this process: builds the pipeline, runs its epochs, reports. */
-export async function runMode(p: BenchProfile, mode: ModeSpec, data: BenchData): Promise<ModeResult> {
+export async function runMode(p: BenchProfile, mode: ModeSpec, data: BenchData, dataDir: string): Promise<ModeResult> {
   const t0 = performance.now();
-  const pipeline = createPipeline(pipelineOptions(p, mode, data.items));
+  const cacheDir = persistentCacheDir(dataDir, p);
+  const pipeline = createPipeline(pipelineOptions(p, mode, data.items, cacheDir));
   let cacheFillMs: number | null = null;
   pipeline.events.on('cache-progress', (ev: { ready: number; total: number }) => {
     if (cacheFillMs === null && ev.total > 0 && ev.ready >= ev.total) cacheFillMs = performance.now() - t0;
@@ -100,6 +102,8 @@ export async function runMode(p: BenchProfile, mode: ModeSpec, data: BenchData):
       outputBytesPerEpoch = bytes;
     }
     const m = pipeline.metrics();
+    if (mode.persistent && m.diskCache && m.diskCache.misses > 0)
+      throw new Error(`bench: the persistent cache was not warm (${m.diskCache.misses} misses of ${m.diskCache.misses + m.diskCache.hits})`);
     const measured = cached ? epochMs.slice(1) : epochMs;
     const med = median(measured);
     return {
@@ -119,6 +123,27 @@ export async function runMode(p: BenchProfile, mode: ModeSpec, data: BenchData):
       transformMs: m.transformMs.map((t) => ({ name: t.name, meanMs: round1(t.meanMs) })),
       poolUtilization: m.pool ? Math.round(m.pool.utilization * 100) / 100 : null,
     };
+  } finally {
+    await pipeline.close();
+  }
+}
+
+export interface WarmResult {
+  /** Time to warm the persistent cache (0 misses: it was already warm from an earlier run). */
+  warmMs: number;
+  hits: number;
+  misses: number;
+  bytes: number;
+}
+
+/** Warms the persistent cache of the persistent mode (its own process, before the mode runs). */
+export async function warmPersistent(p: BenchProfile, mode: ModeSpec, data: BenchData, dataDir: string): Promise<WarmResult> {
+  const dir = persistentCacheDir(dataDir, p);
+  const pipeline = createPipeline(pipelineOptions(p, mode, data.items, dir));
+  try {
+    const t = performance.now();
+    const r = await pipeline.warmCache();
+    return { warmMs: round1(performance.now() - t), hits: r.hits, misses: r.misses, bytes: new DiskCache({ dir }).stats().bytes };
   } finally {
     await pipeline.close();
   }

@@ -53,7 +53,7 @@ export interface ModeSpec {
   label: string;
   workers: number;
   cache?: Omit<SmartCacheSettings, 'numCacheObjects'> & { numCacheObjects: 'all' };
-  /** Warm persistent (disk) cache: not wired into the engine yet. */
+  /** Reads every prefix from a warm persistent (disk) cache, warmed beforehand in its own process. */
   persistent?: boolean;
 }
 
@@ -86,8 +86,13 @@ export function datasetDir(dataDir: string, p: BenchProfile): string {
   return join(dataDir, p.name);
 }
 
+/** The persistent cache of the persistent mode, beside the data (kept between runs, as the data). */
+export function persistentCacheDir(dataDir: string, p: BenchProfile): string {
+  return join(dataDir, `${p.name}-cache`);
+}
+
 /** The engine options of one mode over the generated items (absolute paths). */
-export function pipelineOptions(p: BenchProfile, mode: ModeSpec, items: Record<string, unknown>[]): PipelineOptions {
+export function pipelineOptions(p: BenchProfile, mode: ModeSpec, items: Record<string, unknown>[], cacheDir?: string): PipelineOptions {
   return {
     items,
     transforms: spleenChain(p),
@@ -103,5 +108,6 @@ export function pipelineOptions(p: BenchProfile, mode: ModeSpec, items: Record<s
     shuffle: true,
     repeat: false,
     cache: mode.cache ? { numCacheObjects: items.length, replacePercent: mode.cache.replacePercent } : undefined,
+    cacheDir: mode.persistent ? cacheDir : undefined,
   };
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { formatReport, runBench, profileOf } from '../../bench/run.js';
-import { ensureData, measureFloors, runMode } from '../../bench/measure.js';
+import { ensureData, measureFloors, runMode, warmPersistent } from '../../bench/measure.js';
 import { modeSpec, MODES } from '../../bench/spec.js';
 import { VoxelpipeError } from '../../util/errors.js';
 import type { CliIO } from '../program.js';
@@ -41,9 +41,10 @@ export function benchCommand(io: CliIO): Command {
           io.out(JSON.stringify(await measureFloors(p, data)) + '\n');
           return;
         }
-        const mode = modeSpec(opts.child);
-        if (!mode) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `bench: unknown mode "${opts.child}" (modes: floors, ${MODES.map((m) => m.name).join(', ')})`);
-        io.out(JSON.stringify(await runMode(p, mode, data)) + '\n');
+        const mode = modeSpec(opts.child.replace(/^warm:/, ''));
+        if (!mode) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `bench: unknown mode "${opts.child}" (modes: floors, warm:persistent, ${MODES.map((m) => m.name).join(', ')})`);
+        const result = opts.child.startsWith('warm:') ? await warmPersistent(p, mode, data, dataDir) : await runMode(p, mode, data, dataDir);
+        io.out(JSON.stringify(result) + '\n');
         return;
       }
       const report = await runBench({
