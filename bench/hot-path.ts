@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { readNifti } from '../src/io/index.js';
 import { computeFgBgIndices } from '../src/transforms/crop/fg-bg-indices.js';
 import { scaleIntensityRange } from '../src/transforms/intensity/scale-intensity-range.js';
+import { linearMap } from '../src/transforms/intensity/linear-map.js';
 import { writeNetworkLayout } from '../src/pipeline/layout.js';
 import type { ChainImage } from '../src/transforms/image.js';
 import type { VoxelArray } from '../src/volume/dtype.js';
@@ -63,9 +64,16 @@ function layoutBefore(src: VoxelArray, X: number, Y: number, Z: number, B: numbe
         for (let i = 0; i < X; i++, si++, di += step) out[di] = src[si];
       }
 }
+function mapBefore(src: VoxelArray, out: VoxelArray, m: number, c: number): void {
+  for (let i = 0; i < src.length; i++) out[i] = src[i] * m + c;
+}
 // Warm the shared kernels with other type pairs, as a worker running a real chain does.
 lutBefore(new Uint8Array(10), new Float32Array(256), 0, new Float64Array(10));
 lutBefore(new Uint16Array(10), new Int16Array(65536), 0, new Int16Array(10));
+for (const [a, b] of [[new Int16Array(9), new Float32Array(9)], [new Float64Array(9), new Float64Array(9)], [new Uint8Array(9), new Float32Array(9)]] as const) {
+  mapBefore(a, b, 2, 1);
+  linearMap({ data: a, shape: [9, 1], dtype: 'int16', spacing: [1], affine: [], meta: {}, batched: false } as unknown as ChainImage, 2, 1);
+}
 
 const crops: ChainImage = {
   data: new Float32Array(96 ** 3 * 4).map((_, i) => i % 977),
@@ -83,6 +91,7 @@ const p = { a_min: -57, a_max: 164, b_min: 0, b_max: 1, clip: true, dtype: 'floa
 const cases: [string, () => unknown, () => unknown][] = [
   ['fg/bg index, uint8 mask', () => fgBgBefore(label.data as Uint8Array), () => computeFgBgIndices(label)],
   ['ScaleIntensityRange, int16 CT', () => sirBefore(image), () => scaleIntensityRange(image, p)],
+  ['linear map (oscillation), 4 x 96^3 f32', () => mapBefore(crops.data, new Float32Array(crops.data.length), 1.05, 0), () => linearMap(crops, 1.05, 0)],
   ['network layout, 4 x 96^3 float32', () => layoutBefore(crops.data, 96, 96, 96, 4, cropOut), () => writeNetworkLayout(crops, 'channels_first', cropOut, 0)],
 ];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -97,5 +106,5 @@ for (const [name, before, after] of cases) {
       t.push(performance.now() - t0);
     }
   }
-  console.log(`${name.padEnd(34)} before ${median(tb).toFixed(1).padStart(6)}  after ${median(ta).toFixed(1).padStart(6)}  (${(median(tb) / median(ta)).toFixed(1)}x)`);
+  console.log(`${name.padEnd(40)} before ${median(tb).toFixed(1).padStart(6)}  after ${median(ta).toFixed(1).padStart(6)}  (${(median(tb) / median(ta)).toFixed(1)}x)`);
 }

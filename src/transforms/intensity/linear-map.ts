@@ -94,7 +94,23 @@ function mapArray(src: VoxelArray, out: VoxelArray, m: number, c: number, lo: nu
       else if (v > hi) v = hi;
       out[i] = saturate(v, imin, imax);
     }
+  } else if (src instanceof Float32Array && out instanceof Float32Array) {
+    // float32 crops (ScaleIntensityOscillation, ScaleShiftIntensity after a
+    // scaled crop): a loop of their own, as for the lookup tables above.
+    mapFloat32(src, out, m, c, lo, hi);
   } else if (lo === -Infinity && hi === Infinity) {
+    for (let i = 0; i < n; i++) out[i] = src[i] * m + c;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = src[i] * m + c;
+      out[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+  }
+}
+
+function mapFloat32(src: Float32Array, out: Float32Array, m: number, c: number, lo: number, hi: number): void {
+  const n = src.length;
+  if (lo === -Infinity && hi === Infinity) {
     for (let i = 0; i < n; i++) out[i] = src[i] * m + c;
   } else {
     for (let i = 0; i < n; i++) {
