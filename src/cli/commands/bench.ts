@@ -36,14 +36,14 @@ export function benchCommand(io: CliIO): Command {
       const dataDir = resolve(opts.dataDir);
       if (opts.child) {
         const p = profileOf(opts.quick === true);
+        const mode = opts.child === 'floors' ? undefined : modeSpec(opts.child.replace(/^warm:/, ''));
+        if (opts.child !== 'floors' && !mode)
+          throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `bench: unknown mode "${opts.child}" (modes: floors, warm:persistent, ${MODES.map((m) => m.name).join(', ')})`);
         const data = ensureData(dataDir, p);
-        if (opts.child === 'floors') {
-          io.out(JSON.stringify(await measureFloors(p, data)) + '\n');
-          return;
-        }
-        const mode = modeSpec(opts.child.replace(/^warm:/, ''));
-        if (!mode) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `bench: unknown mode "${opts.child}" (modes: floors, warm:persistent, ${MODES.map((m) => m.name).join(', ')})`);
-        const result = opts.child.startsWith('warm:') ? await warmPersistent(p, mode, data, dataDir) : await runMode(p, mode, data, dataDir);
+        let result: unknown;
+        if (!mode) result = await measureFloors(p, data);
+        else if (opts.child.startsWith('warm:')) result = await warmPersistent(p, mode, data, dataDir);
+        else result = await runMode(p, mode, data, dataDir);
         io.out(JSON.stringify(result) + '\n');
         return;
       }
