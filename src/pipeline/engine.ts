@@ -216,7 +216,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const order = (e: number): number[] => plan(e).items;
 
   const events = new EventEmitter();
-  const stats = { epoch: 0, samples: 0, batches: 0, skipped: 0, retried: 0, queueDepth: 0, inFlight: 0, start: 0, transformNs: [] as number[] };
+  const stats = { epoch: 0, samples: 0, batches: 0, skipped: 0, retried: 0, queueDepth: 0, inFlight: 0, start: 0, transformNs: [] as number[], transformNames: [] as string[] };
   let closed = false;
 
   async function runWithRetry(task: SampleTask): Promise<SampleResult> {
@@ -295,6 +295,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
       stats.samples++;
       s.r.timings.forEach((t, i) => (stats.transformNs[i] = (stats.transformNs[i] ?? 0) + t));
+      stats.transformNames = s.r.names;
       for (const part of cropBatch ? splitCropBatches(s.r, cropBatch) : [s.r]) {
         pending.push(part);
         if (pending.length === perBatch) {
@@ -411,7 +412,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         inFlight: stats.inFlight,
         elapsedMs,
         samplesPerSecond: elapsedMs > 0 ? (stats.samples * 1000) / elapsedMs : 0,
-        transformMs: names.map((name, i) => ({ name, meanMs: stats.samples ? (stats.transformNs[i] ?? 0) / stats.samples / 1e6 : 0 })),
+        // Named by the chain that ran (it may hold inserted steps, e.g. the cached fg/bg index).
+        transformMs: stats.transformNames.map((name, i) => ({ name, meanMs: stats.samples ? (stats.transformNs[i] ?? 0) / stats.samples / 1e6 : 0 })),
         ...(pool ? { pool: pool.stats } : {}),
         ...(cache ? { cache: cache.stats() } : {}),
         ...(o.cacheDir ? { diskCache: { ...disk } } : {}),

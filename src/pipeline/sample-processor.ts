@@ -81,8 +81,9 @@ export interface SampleResult {
   position: number;
   itemIndex: number;
   fields: Record<string, FieldRows>;
-  /** Nanoseconds spent in each transform of the chain. */
+  /** Nanoseconds spent in each transform of the chain (named in `names`: inserted steps included). */
   timings: number[];
+  names: string[];
   /** With a persistent cache: whether the prefix came from it. */
   cacheHit?: boolean;
   warnings?: string[];
@@ -131,7 +132,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
       transferList.push(rows.buffer);
     }
     const timings = stats.transforms.map((t) => t.totalNs);
-    return { result: { position: task.position, itemIndex: task.itemIndex, fields, timings }, transferList };
+    return { result: { position: task.position, itemIndex: task.itemIndex, fields, timings, names }, transferList };
   };
   const key = (task: SampleTask) => ({ seed: cfg.seed, epoch: task.epoch, index: task.position });
 

@@ -81,6 +81,11 @@ test('run: the Clara spleen chain gives [B*b, 1, 96, 96, 96] float32 batches wit
       }
     }
     assert.ok(fg > 0, 'positive crops contain the spleen');
+    // Timings are named by the chain that ran: the cached fg/bg index step sits before the crop.
+    assert.deepEqual(
+      p.metrics().transformMs.map((t) => t.name),
+      ['LoadNifti', 'ConvertToChannelsFirst', 'ScaleIntensityRange', 'PrecomputeFgBgIndices', 'FastCropByPosNegRatio', 'RandomAxisFlip', 'ScaleIntensityOscillation'],
+    );
   } finally {
     await p.close();
   }
