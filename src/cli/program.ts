@@ -5,6 +5,7 @@ import { inspectCommand } from './commands/inspect.js';
 import { convertCommand } from './commands/convert.js';
 import { validateCommand } from './commands/validate.js';
 import { runCommand } from './commands/run.js';
+import { previewCommand } from './commands/preview.js';
 
 /** Output streams, injectable so commands are testable in-process. */
 export interface CliIO {
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(convertCommand(io));
   program.addCommand(validateCommand(io));
   program.addCommand(runCommand(io));
+  program.addCommand(previewCommand(io));
   return program;
 }
 

@@ -4,7 +4,7 @@ import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.j
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, type Sample } from '../transforms/image.js';
 import type { TransformDefinition } from '../transforms/types.js';
-import { createChainAsync, type Chain, type ChainStats } from '../transforms/chain.js';
+import { createChainAsync, type ApplyOptions, type Chain, type ChainStats } from '../transforms/chain.js';
 import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
 import type { DataFormat } from './batch.js';
 import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
@@ -87,6 +87,11 @@ export interface Processor {
   prefix(item: ItemFields, shared: boolean): Sample;
   /** Runs the chain from the prefix on, with the same keys as `sample` would use. */
   tail(task: SampleTask, cached: Sample): ProcessorOutput;
+  /**
+   * The chain's output for a task, before the network layout (previews,
+   * profiling): the same keys as `sample`, so the same voxels.
+   */
+  chainOutput(task: SampleTask, options?: ApplyOptions): Sample;
 }
 
 /** Builds the chain once (custom modules are loaded asynchronously). */
@@ -125,6 +130,9 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
       // The prefix is deterministic: it draws nothing, so any key will do.
       const out = withSource(item, () => chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary));
       return shared ? toShared(out) : out;
+    },
+    chainOutput(task, options) {
+      return withSource(task.item, () => chain.apply({ ...task.item }, key(task), options));
     },
     tail(task, cached) {
       const stats = chain.newStats();
