@@ -6,6 +6,8 @@ import { convertCommand } from './commands/convert.js';
 import { validateCommand } from './commands/validate.js';
 import { runCommand } from './commands/run.js';
 import { previewCommand } from './commands/preview.js';
+import { profileCommand } from './commands/profile.js';
+import { demoCommand } from './commands/demo.js';
 
 /** Output streams, injectable so commands are testable in-process. */
 export interface CliIO {
@@ -35,6 +37,8 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(validateCommand(io));
   program.addCommand(runCommand(io));
   program.addCommand(previewCommand(io));
+  program.addCommand(profileCommand(io));
+  program.addCommand(demoCommand(io));
   return program;
 }
 

@@ -62,6 +62,8 @@ export interface ChainStep {
   /** `Name` or `Name#alias`. */
   name: string;
   ns: number;
+  /** The transform draws from its rng (the first random one ends the cacheable prefix). */
+  random: boolean;
   /** The sample the transform returned (read it, do not modify it). */
   output: Sample;
 }
@@ -194,7 +196,7 @@ export class Chain {
       if (timed) {
         const ns = Number(process.hrtime.bigint() - t0);
         stats?.add(i, ns);
-        onStep?.({ index: i, name: label(t), ns, output: out });
+        onStep?.({ index: i, name: label(t), ns, random: t.isRandom, output: out });
       }
       const index = this.positions[i];
       if (prov) prov.push(ctx.draws ? { index, transform: label(t), args: t.args, draws: ctx.draws } : { index, transform: label(t), args: t.args });
