@@ -39,6 +39,9 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(previewCommand(io));
   program.addCommand(profileCommand(io));
   program.addCommand(demoCommand(io));
+  // addCommand does not pass settings down: without this a bad option value in
+  // a subcommand would print to process.stderr and exit the process.
+  for (const cmd of program.commands) cmd.copyInheritedSettings(program);
   return program;
 }
 

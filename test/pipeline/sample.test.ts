@@ -55,7 +55,7 @@ test('pipeline.sample: an index outside the epoch is a one-line error', async (t
   const config = loadConfig({ config: mmar.config, mmar: mmar.root, registry: createDefaultRegistry() });
   const p = createPipeline(pipelineOptionsFromSpec(config, config.train!, { workers: 0 }));
   try {
-    await assert.rejects(p.sample(0, 3), { code: 'ERR_INVALID_ARGUMENT', message: 'pipeline: sample 3 of epoch 0 does not exist (the epoch has 3: 0..2)' });
+    await assert.rejects(p.sample(0, 4), { code: 'ERR_INVALID_ARGUMENT', message: 'pipeline: sample 4 of epoch 0 does not exist (the epoch has 4: 0..3)' });
   } finally {
     await p.close();
   }

@@ -36,7 +36,7 @@ export interface DemoSize {
 
 export const DEMO_SIZES: Record<'full' | 'small', DemoSize> = {
   full: { train: 10, validation: 2, size: 192, slices: [64, 80], crop: 64, cropsPerVolume: 4, batch: 2, cacheObjects: 8, replacePercent: 0.25, perClass: [60, 30, 10] },
-  small: { train: 4, validation: 1, size: 48, slices: [24, 28], crop: 16, cropsPerVolume: 2, batch: 2, cacheObjects: 3, replacePercent: 0.34, perClass: [6, 3, 2] },
+  small: { train: 5, validation: 1, size: 48, slices: [24, 28], crop: 16, cropsPerVolume: 2, batch: 2, cacheObjects: 4, replacePercent: 0.5, perClass: [6, 3, 2] },
 };
 
 export interface DemoMmar {
