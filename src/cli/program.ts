@@ -7,6 +7,9 @@ import { validateCommand } from './commands/validate.js';
 import { runCommand } from './commands/run.js';
 import { cacheCommand } from './commands/cache.js';
 import { benchCommand } from './commands/bench.js';
+import { previewCommand } from './commands/preview.js';
+import { profileCommand } from './commands/profile.js';
+import { demoCommand } from './commands/demo.js';
 
 /** Output streams, injectable so commands are testable in-process. */
 export interface CliIO {
@@ -37,6 +40,12 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(runCommand(io));
   program.addCommand(cacheCommand(io));
   program.addCommand(benchCommand(io));
+  program.addCommand(previewCommand(io));
+  program.addCommand(profileCommand(io));
+  program.addCommand(demoCommand(io));
+  // addCommand does not pass settings down: without this a bad option value in
+  // a subcommand would print to process.stderr and exit the process.
+  for (const cmd of program.commands) cmd.copyInheritedSettings(program);
   return program;
 }
 

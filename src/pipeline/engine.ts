@@ -10,6 +10,8 @@ import { createProcessor, itemSource, type PrefixResult, type Processor, type Pr
 import { createSampler, globalPosition, resolveRank, type Sampler, type SamplingItem, type SamplingOptions } from '../sampling/index.js';
 import { SmartCache } from '../cache/smart-cache.js';
 import { DiskCache } from '../cache/disk-cache.js';
+import type { Sample } from '../transforms/image.js';
+import type { ApplyOptions } from '../transforms/chain.js';
 
 /** Frozen defaults, Clara's where Clara had one (CLARA-3.1.md §1.3). */
 export const PIPELINE_DEFAULTS = Object.freeze({
@@ -59,6 +61,13 @@ export interface Pipeline {
   batches(options?: EpochOptions & { start?: number; epochs?: number }): AsyncIterable<Batch>;
   /** Item indices processed in epoch `e`, in order. */
   order(e: number): number[];
+  /**
+   * The chain's output (before the network layout) for the sample at
+   * `index` of epoch `e`'s order (`order(e)[index]`): the same item and the
+   * same random draws as `epoch(e)` uses there (with Smart Cache, the same
+   * window), computed on the calling thread. Previews and profiling.
+   */
+  sample(e: number, index: number, options?: ApplyOptions): Promise<Sample>;
   /** One line: "LoadNifti -> ... -> MergeBatchDims | batch 2 x 4, 2 workers". */
   describe(): string;
   metrics(): PipelineMetrics;
@@ -214,6 +223,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     };
   };
   const order = (e: number): number[] => plan(e).items;
+
+  // The prefix is deterministic, so the full chain on this thread equals a
+  // cached prefix finished by the tail, bit for bit (chain.ts).
+  async function sample(e: number, index: number, ao?: ApplyOptions): Promise<Sample> {
+    if (closed) throw new VoxelpipeError('ERR_ABORTED', 'the pipeline is closed');
+    const { items: ord, positions } = plan(e);
+    if (!Number.isInteger(index) || index < 0 || index >= ord.length)
+      throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `pipeline: sample ${index} of epoch ${e} does not exist (the epoch has ${ord.length}: 0..${ord.length - 1})`);
+    const itemIndex = ord[index];
+    const p = await localProcessor();
+    return p.chainOutput({ epoch: e, position: positions[index], itemIndex, item: o.items[itemIndex] }, ao);
+  }
 
   const events = new EventEmitter();
   const stats = { epoch: 0, samples: 0, batches: 0, skipped: 0, retried: 0, queueDepth: 0, inFlight: 0, start: 0, transformNs: [] as number[], transformNames: [] as string[] };
@@ -394,6 +415,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     warmCache,
     cacheStatus,
     order,
+    sample,
     events,
     describe: () =>
       `${names.join(' -> ') || '(no transforms)'}${merge.size ? ' | MergeBatchDims' : ''} | batch ${o.batchedByTransforms ? 'by transform' : o.batchSize}, ${o.workers} worker${o.workers === 1 ? '' : 's'}` +

@@ -146,14 +146,22 @@ export class WorkerPool {
     if (this.closed) return;
     this.closed = true;
     for (const t of [...this.queue.splice(0), ...this.lowQueue.splice(0)]) this.settle(t, abortError('the worker pool was closed'));
-    await Promise.all(
-      this.slots.map(async (s) => {
-        s.retired = true;
-        if (s.timer) clearTimeout(s.timer);
-        if (s.task) this.settle(s.task, abortError('the worker pool was closed'));
-        await s.worker.terminate();
-      }),
-    );
+    // An idle pool's workers are unref'd, and terminate()'s promise alone does
+    // not keep the event loop alive: a program awaiting close() at top level
+    // could exit with code 13 (unsettled await) before the threads stop.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      await Promise.all(
+        this.slots.map(async (s) => {
+          s.retired = true;
+          if (s.timer) clearTimeout(s.timer);
+          if (s.task) this.settle(s.task, abortError('the worker pool was closed'));
+          await s.worker.terminate();
+        }),
+      );
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   private spawn(): Slot {

@@ -4,7 +4,7 @@ import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.j
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, type Sample } from '../transforms/image.js';
 import type { TransformDefinition } from '../transforms/types.js';
-import { createChainAsync, type Chain, type ChainStats } from '../transforms/chain.js';
+import { createChainAsync, type ApplyOptions, type Chain, type ChainStats } from '../transforms/chain.js';
 import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
 import { DiskCache } from '../cache/disk-cache.js';
 import { prefixKey } from '../cache/key.js';
@@ -110,6 +110,11 @@ export interface Processor {
   prefixKey(item: ItemFields): string | undefined;
   /** Runs the chain from the prefix on, with the same keys as `sample` would use. */
   tail(task: SampleTask, cached: Sample): ProcessorOutput;
+  /**
+   * The chain's output for a task, before the network layout (previews,
+   * profiling): the same keys as `sample`, so the same voxels.
+   */
+  chainOutput(task: SampleTask, options?: ApplyOptions): Sample;
 }
 
 /** Builds the chain once (custom modules are loaded asynchronously). */
@@ -187,6 +192,9 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     prefix: prefixOf,
     prefixKey: (item) => (disk ? keyOf(item) : undefined),
     tail: (task, cached) => tailOf(task, cached),
+    chainOutput(task, options) {
+      return withSource(task.item, () => chain.apply({ ...task.item }, key(task), options));
+    },
   };
 }
 

@@ -51,6 +51,21 @@ export interface ChainOptions {
 export interface ApplyOptions {
   /** Collects per-transform time; make one with `chain.newStats()`. */
   stats?: ChainStats;
+  /** Called after each transform with its time and output (profiling: per-call times, bytes produced). */
+  onStep?: (step: ChainStep) => void;
+}
+
+/** One transform application, as `ApplyOptions.onStep` reports it. */
+export interface ChainStep {
+  /** Index in the chain (`chain.transforms[index]`). */
+  index: number;
+  /** `Name` or `Name#alias`. */
+  name: string;
+  ns: number;
+  /** The transform draws from its rng (the first random one ends the cacheable prefix). */
+  random: boolean;
+  /** The sample the transform returned (read it, do not modify it). */
+  output: Sample;
 }
 
 /** Time spent per transform (ns, from `process.hrtime.bigint`). */
@@ -162,12 +177,14 @@ export class Chain {
       throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `applyRange(${from}, ${to}): expected 0 <= from <= to <= ${this.transforms.length}`);
     if (from === to) return sample;
     const stats = options.stats;
+    const onStep = options.onStep;
+    const timed = stats !== undefined || onStep !== undefined;
     const prov: ProvenanceEntry[] | undefined = this.provenance ? [...provenanceOf(sample)] : undefined;
     let s = sample;
     for (let i = from; i < to; i++) {
       const t = this.transforms[i];
       const ctx = new ChainContext(key, this.positions[i], t, this.root);
-      const t0 = stats ? process.hrtime.bigint() : 0n;
+      const t0 = timed ? process.hrtime.bigint() : 0n;
       let out: Sample;
       try {
         out = t.apply(s, ctx);
@@ -176,7 +193,11 @@ export class Chain {
       } catch (err) {
         throw this.wrap(err, i, s, key);
       }
-      if (stats) stats.add(i, Number(process.hrtime.bigint() - t0));
+      if (timed) {
+        const ns = Number(process.hrtime.bigint() - t0);
+        stats?.add(i, ns);
+        onStep?.({ index: i, name: label(t), ns, random: t.isRandom, output: out });
+      }
       const index = this.positions[i];
       if (prov) prov.push(ctx.draws ? { index, transform: label(t), args: t.args, draws: ctx.draws } : { index, transform: label(t), args: t.args });
       s = out;

@@ -1,0 +1,184 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeClassificationDataset, makeSegmentationDataset } from '../../synthetic/datasets.js';
+
+/**
+ * The demo's synthetic MMAR, laid out as Clara 3.x users have theirs:
+ *
+ *     <dir>/config/config_train.json    the Clara config (train + validate sections)
+ *     <dir>/config/environment.json     DATA_ROOT, DATASET_JSON, ...
+ *     <dir>/config/dataset_0.json       the MSD-style datalist (with `labels`)
+ *     <dir>/data/...                    the images (NIfTI volumes or PNGs)
+ *
+ * Paths in environment.json are relative to the MMAR root, so the folder
+ * can be moved. Same options -> same bytes.
+ */
+
+export type DemoTask = 'segmentation' | 'classification';
+
+/** Sizes of the demo: `full` for `npm run demo`, `small` for tests (a few seconds). */
+export interface DemoSize {
+  train: number;
+  validation: number;
+  /** Segmentation: in-plane size and slice range of the volumes; classification: image side. */
+  size: number;
+  slices: [number, number];
+  /** Segmentation: crop side; crops per volume. */
+  crop: number;
+  cropsPerVolume: number;
+  batch: number;
+  /** Smart Cache: num_cache_objects and replace_percent. */
+  cacheObjects: number;
+  replacePercent: number;
+  /** Classification: training images per class (imbalanced on purpose: automatic sampling balances them). */
+  perClass: number[];
+}
+
+export const DEMO_SIZES: Record<'full' | 'small', DemoSize> = {
+  full: { train: 10, validation: 2, size: 192, slices: [64, 80], crop: 64, cropsPerVolume: 4, batch: 2, cacheObjects: 8, replacePercent: 0.25, perClass: [60, 30, 10] },
+  small: { train: 5, validation: 1, size: 48, slices: [24, 28], crop: 16, cropsPerVolume: 2, batch: 2, cacheObjects: 4, replacePercent: 0.5, perClass: [6, 3, 2] },
+};
+
+export interface DemoMmar {
+  root: string;
+  config: string;
+  env: string;
+  datalist: string;
+  dataRoot: string;
+  task: DemoTask;
+  /** Items in the training list. */
+  training: number;
+}
+
+/** Clara's spleen training chain (CLARA-3.1.md), at the demo's crop size, with Smart Cache. */
+export function demoSegmentationConfig(s: DemoSize): Record<string, unknown> {
+  const crop = [s.crop, s.crop, s.crop];
+  return {
+    epochs: 2,
+    learning_rate: 1e-4,
+    train: {
+      loss: { name: 'Dice' },
+      optimizer: { name: 'Adam', args: { learning_rate: '{learning_rate}' } },
+      model: { name: 'SegAhnet', args: { num_classes: 2 } },
+      pre_transforms: [
+        { name: 'LoadNifti', args: { fields: ['image', 'label'] } },
+        { name: 'ConvertToChannelsFirst', args: { fields: ['image', 'label'] } },
+        { name: 'ScaleIntensityRange', args: { fields: 'image', a_min: -57, a_max: 164, b_min: 0.0, b_max: 1.0, clip: true } },
+        { name: 'FastCropByPosNegRatio', args: { size: crop, fields: ['image', 'label'], label_field: 'label', pos: 1, neg: 1, batch_size: s.cropsPerVolume } },
+        { name: 'RandomAxisFlip', args: { fields: ['image', 'label'], probability: 0.1 } },
+        { name: 'ScaleIntensityOscillation', args: { fields: 'image', magnitude: 0.1 } },
+      ],
+      batch_transforms: [{ name: 'MergeBatchDims', args: { fields: ['image', 'label'] } }],
+      image_pipeline: {
+        name: 'SegmentationImagePipelineWithCache',
+        args: {
+          data_list_file_path: '{DATASET_JSON}',
+          data_file_base_dir: '{DATA_ROOT}',
+          data_list_key: 'training',
+          output_crop_size: crop,
+          output_batch_size: s.batch,
+          num_workers: 2,
+          prefetch_size: 4,
+          num_cache_objects: s.cacheObjects,
+          replace_percent: s.replacePercent,
+        },
+      },
+    },
+    validate: {
+      metrics: [{ name: 'ComputeAverageDice', args: { name: 'val_mean_dice' } }],
+      pre_transforms: [{ ref: 'LoadNifti' }, { ref: 'ConvertToChannelsFirst' }, { ref: 'ScaleIntensityRange' }],
+      image_pipeline: {
+        name: 'SegmentationImagePipeline',
+        args: {
+          data_list_file_path: '{DATASET_JSON}',
+          data_file_base_dir: '{DATA_ROOT}',
+          data_list_key: 'validation',
+          output_crop_size: [-1, -1, -1],
+          output_batch_size: 1,
+          num_workers: 1,
+          prefetch_size: 0,
+        },
+      },
+    },
+  };
+}
+
+/** A Keras classification pipeline over 2D PNGs with balanced ("automatic") sampling. */
+export function demoClassificationConfig(s: DemoSize): Record<string, unknown> {
+  const classes = s.perClass.length;
+  return {
+    epochs: 2,
+    batch: 8,
+    train: {
+      loss: { name: 'CategoricalCrossentropy' },
+      model: { name: 'DenseNet121', args: { num_classes: classes } },
+      pre_transforms: [
+        { name: 'LoadPng', args: { fields: 'image' } },
+        { name: 'ScaleIntensityRange', args: { fields: 'image', a_min: 0, a_max: 255, b_min: 0.0, b_max: 1.0, clip: true } },
+        { name: 'RandomRotate2D', args: { fields: 'image', angle: 10, is_random: true } },
+        { name: 'ScaleIntensityOscillation', args: { fields: 'image', magnitude: 0.1 } },
+      ],
+      image_pipeline: {
+        name: 'ClassificationKerasImagePipeline',
+        args: {
+          data_list_file_path: '{DATASET_JSON}',
+          data_file_base_dir: '{DATA_ROOT}',
+          data_list_key: 'training',
+          output_crop_size: [s.size, s.size],
+          output_batch_size: '{batch}',
+          output_label_format: [classes],
+          sampling: 'automatic',
+          num_workers: 2,
+          prefetch_size: 4,
+        },
+      },
+    },
+    validate: {
+      metrics: [{ name: 'ComputeAUC' }],
+      pre_transforms: [{ ref: 'LoadPng' }, { ref: 'ScaleIntensityRange' }],
+      image_pipeline: {
+        name: 'ClassificationImagePipeline',
+        args: {
+          data_list_file_path: '{DATASET_JSON}',
+          data_file_base_dir: '{DATA_ROOT}',
+          data_list_key: 'validation',
+          output_crop_size: [s.size, s.size],
+          output_batch_size: 4,
+          output_label_format: [classes],
+        },
+      },
+    },
+  };
+}
+
+function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Writes the demo MMAR into `dir` (created; existing data files are kept). */
+export function writeDemoMmar(dir: string, task: DemoTask, s: DemoSize, seed = 0): DemoMmar {
+  const configDir = join(dir, 'config');
+  const dataRoot = join(dir, 'data');
+  mkdirSync(configDir, { recursive: true });
+  mkdirSync(dataRoot, { recursive: true });
+  const ds =
+    task === 'segmentation'
+      ? // gzip level 1: the demo's files are written once and read a few times; level 6 costs more than it saves here.
+        makeSegmentationDataset({ dir: dataRoot, train: s.train, validation: s.validation, size: s.size, slices: s.slices, spacing: [1.5, 1.5, 2], gzipLevel: 1, seed })
+      : makeClassificationDataset({ dir: dataRoot, perClass: s.perClass, validationPerClass: Math.max(1, Math.round(s.validation / 2)), size: Math.min(s.size, 64), seed });
+  // Clara keeps the datalist beside the config (DATASET_JSON = config/dataset_0.json).
+  const datalist = join(configDir, 'dataset_0.json');
+  renameSync(ds.datalist, datalist);
+  const env = join(configDir, 'environment.json');
+  writeJson(env, {
+    DATA_ROOT: 'data',
+    DATASET_JSON: 'config/dataset_0.json',
+    PROCESSING_TASK: task,
+    MMAR_EVAL_OUTPUT_PATH: 'eval',
+    MMAR_CKPT_DIR: 'models',
+  });
+  const config = join(configDir, 'config_train.json');
+  const sized = task === 'classification' ? { ...s, size: Math.min(s.size, 64) } : s;
+  writeJson(config, task === 'segmentation' ? demoSegmentationConfig(sized) : demoClassificationConfig(sized));
+  return { root: dir, config, env, datalist, dataRoot, task, training: ds.training.length };
+}
