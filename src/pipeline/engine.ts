@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { VoxelpipeError } from '../util/errors.js';
-import { ARRAY_CTORS } from '../volume/dtype.js';
-import type { Batch, BatchField, BatchRow } from './batch.js';
+import type { Batch } from './batch.js';
+import { assembleBatch, splitCropBatches, type BatchLayout } from './assemble.js';
 import type { ChainEntry, PipelineOptions } from './options.js';
 import { WorkerPool, type PoolStats } from './pool.js';
 import { createProcessor, itemSource, type PrefixResult, type Processor, type ProcessorConfig, type SampleResult, type SampleTask, type WorkerTask } from './sample-processor.js';
@@ -239,6 +239,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const events = new EventEmitter();
   const stats = { epoch: 0, samples: 0, batches: 0, skipped: 0, retried: 0, queueDepth: 0, inFlight: 0, start: 0, transformNs: [] as number[], transformNames: [] as string[] };
   let closed = false;
+  const layout: BatchLayout = { fields, merge, batchedByTransforms: o.batchedByTransforms ?? false, source: (i) => itemSource(o.items[i]) };
+  const assemble = (samples: SampleResult[], e: number, index: number) => assembleBatch(samples, layout, e, index);
 
   async function runWithRetry(task: SampleTask): Promise<SampleResult> {
     try {
@@ -331,41 +333,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       stats.batches++;
       yield assemble(pending, e, batchIndex++);
     }
-  }
-
-  function assemble(samples: SampleResult[], e: number, index: number): Batch {
-    const out: Record<string, BatchField> = {};
-    for (const name of fields) {
-      const first = samples[0].fields[name];
-      for (const s of samples) {
-        const f = s.fields[name];
-        if (f.rowShape.join() !== first.rowShape.join() || f.rows !== first.rows)
-          throw new VoxelpipeError(
-            'ERR_SHAPE_MISMATCH',
-            `${itemSource(o.items[s.itemIndex])}: field "${name}" has rows ${f.rows} x [${f.rowShape}], the batch's first sample (${itemSource(o.items[samples[0].itemIndex])}) has ${first.rows} x [${first.rowShape}]; set output_crop_size or a batch size of 1 for variable shapes`,
-          );
-      }
-      const rowLen = first.rowShape.reduce((a, b) => a * b, 1);
-      const total = samples.length * first.rows * rowLen;
-      const data = new ARRAY_CTORS[first.dtype](total);
-      let off = 0;
-      for (const s of samples) {
-        const buf = s.fields[name].buffer;
-        const src = new ARRAY_CTORS[first.dtype](buf, 0, buf.byteLength / ARRAY_CTORS[first.dtype].BYTES_PER_ELEMENT);
-        data.set(src, off);
-        off += src.length;
-      }
-      let shape: number[];
-      if (o.batchedByTransforms) shape = [first.rows, ...first.rowShape];
-      else if (first.batched && !merge.has(name)) shape = [samples.length, first.rows, ...first.rowShape];
-      else shape = [samples.length * first.rows, ...first.rowShape];
-      out[name] = { data, shape, dtype: first.dtype };
-    }
-    const rows: BatchRow[] = [];
-    const rowsPerSample = samples[0].fields[fields[0]]?.rows ?? 1;
-    for (const s of samples)
-      for (let c = 0; c < rowsPerSample; c++) rows.push({ position: s.position, item: s.itemIndex, crop: c, source: itemSource(o.items[s.itemIndex]) });
-    return { epoch: e, index, fields: out, rows };
   }
 
   async function* batches(bo: EpochOptions & { start?: number; epochs?: number } = {}): AsyncGenerator<Batch> {
@@ -461,27 +428,6 @@ function validate(o: PipelineOptions & { batchSize: number; workers: number; pre
   if (!Number.isInteger(o.workers) || o.workers < 0) throw bad(`num_workers must be an integer >= 0, got ${o.workers}`);
   if (!Number.isInteger(o.prefetch) || o.prefetch < 0) throw bad(`prefetch_size must be an integer >= 0, got ${o.prefetch}`);
   if (!Number.isInteger(o.duplicateCount) || o.duplicateCount < 1) throw bad(`duplicate_count must be a positive integer, got ${o.duplicateCount}`);
-}
-
-/**
- * One sample holding g * b crops (batches_to_gen_at_once = g) as g samples of
- * b crops each, in crop order; fields without a crop axis go to every part.
- */
-export function splitCropBatches(r: SampleResult, b: number): SampleResult[] {
-  const g = Math.max(...Object.values(r.fields).map((f) => (f.batched && f.rows % b === 0 ? f.rows / b : 1)));
-  if (g <= 1) return [r];
-  return Array.from({ length: g }, (_, k) => {
-    const fields: SampleResult['fields'] = {};
-    for (const [name, f] of Object.entries(r.fields)) {
-      if (!f.batched || f.rows !== g * b) {
-        fields[name] = f;
-        continue;
-      }
-      const rowBytes = f.buffer.byteLength / f.rows;
-      fields[name] = { ...f, buffer: f.buffer.slice(k * b * rowBytes, (k + 1) * b * rowBytes), rows: b };
-    }
-    return { ...r, fields };
-  });
 }
 
 /** How an entry is named in logs: its catalogue name, or a custom module's path. */
