@@ -7,6 +7,7 @@ import type { TransformDefinition } from '../transforms/types.js';
 import { createChainAsync, type ApplyOptions, type Chain, type ChainStats } from '../transforms/chain.js';
 import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
 import { DiskCache } from '../cache/disk-cache.js';
+import { ScratchArena } from './scratch-arena.js';
 import { prefixKey } from '../cache/key.js';
 import type { DataFormat } from './batch.js';
 import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
@@ -140,6 +141,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     return { result: { position: task.position, itemIndex: task.itemIndex, fields, timings, names }, transferList };
   };
   const key = (task: SampleTask) => ({ seed: cfg.seed, epoch: task.epoch, index: task.position });
+  const scratch = new ScratchArena();
 
   // The persistent cache keys a prefix output by its sources and the prefix's
   // transforms with their parsed args (defaults filled), so writing out a
@@ -170,7 +172,9 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
 
   const tailOf = (task: SampleTask, cached: Sample, hit?: boolean, warnings?: string[]): ProcessorOutput => {
     const stats = chain.newStats();
-    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats }));
+    // The tail's outputs die with the sample; the cached prefix is only read.
+    scratch.reset();
+    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc }));
     const res = finish(out, task, stats);
     if (hit !== undefined) res.result.cacheHit = hit;
     if (warnings?.length) res.result.warnings = warnings;
@@ -186,7 +190,9 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
         return tailOf(task, p.sample, p.hit, p.warnings);
       }
       const stats = chain.newStats();
-      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats }));
+      // Nothing of this sample outlives `finish` (it lays the fields out in new buffers): recycle.
+      scratch.reset();
+      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc }));
       return finish(out, task, stats);
     },
     prefix: prefixOf,

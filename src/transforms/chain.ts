@@ -1,7 +1,7 @@
 import { VoxelpipeError, isVoxelpipeError } from '../util/errors.js';
 import { rngFor, type Rng } from '../util/rng.js';
 import { jsonPath } from '../util/schema-errors.js';
-import { arrayDTypeOf } from '../volume/dtype.js';
+import { arrayDTypeOf, type ArrayDType, type VoxelArray } from '../volume/dtype.js';
 import { createCustomTransform, isCustomEntry, loadCustomTransforms, type CustomEntry, type CustomTransforms } from './custom.js';
 import { isChainImage, type Sample } from './image.js';
 import { PROVENANCE, provenanceOf, type ProvenanceEntry } from './provenance.js';
@@ -53,6 +53,8 @@ export interface ApplyOptions {
   stats?: ChainStats;
   /** Called after each transform with its time and output (profiling: per-call times, bytes produced). */
   onStep?: (step: ChainStep) => void;
+  /** Recycled scratch arrays for outputs that die with the sample (`TransformContext.alloc`). */
+  alloc?: (dtype: ArrayDType, length: number) => VoxelArray;
 }
 
 /** One transform application, as `ApplyOptions.onStep` reports it. */
@@ -121,6 +123,7 @@ class ChainContext implements TransformContext {
     private readonly position: number,
     private readonly transform: Transform,
     readonly root: string | undefined,
+    readonly alloc: ((dtype: ArrayDType, length: number) => VoxelArray) | undefined,
   ) {}
 
   get rng(): Rng {
@@ -183,7 +186,7 @@ export class Chain {
     let s = sample;
     for (let i = from; i < to; i++) {
       const t = this.transforms[i];
-      const ctx = new ChainContext(key, this.positions[i], t, this.root);
+      const ctx = new ChainContext(key, this.positions[i], t, this.root, options.alloc);
       const t0 = timed ? process.hrtime.bigint() : 0n;
       let out: Sample;
       try {

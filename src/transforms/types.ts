@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Rng } from '../util/rng.js';
+import type { ArrayDType, VoxelArray } from '../volume/dtype.js';
 import type { Sample } from './image.js';
 
 /**
@@ -13,6 +14,14 @@ export interface TransformContext {
   record(draws: Record<string, unknown>): void;
   /** Folder that relative paths in args (e.g. SaveAsNifti's out_dir) resolve against. */
   root?: string;
+  /**
+   * Where the runner knows a sample's intermediates die with it (the
+   * uncached path: only the batch layout outlives the chain), a recycled
+   * array for a volume-sized output: no fresh allocation and its page faults
+   * on every sample. Its contents are stale: the transform must write every
+   * element. Absent when the output may be kept (a cached prefix): allocate.
+   */
+  alloc?(dtype: ArrayDType, length: number): VoxelArray;
 }
 
 /** A constructed transform, ready to run. */

@@ -18,6 +18,8 @@ import { storedScaling, withData } from './scaled-values.js';
 export interface LinearMapOptions {
   clip?: readonly [number, number];
   dtype?: ArrayDType;
+  /** Scratch allocator of the chain (`TransformContext.alloc`): every element of its array is written here. */
+  alloc?: (dtype: ArrayDType, length: number) => VoxelArray;
 }
 
 const LUT_TYPES: Partial<Record<string, { size: number; base: number }>> = {
@@ -34,7 +36,7 @@ export function linearMap(img: ChainImage, m: number, c: number, options: Linear
   const mm = slope * m;
   const cc = inter * m + c;
   const src = img.data;
-  const out = new ARRAY_CTORS[dtype](src.length);
+  const out = options.alloc ? options.alloc(dtype, src.length) : new ARRAY_CTORS[dtype](src.length);
   const lo = options.clip ? options.clip[0] : -Infinity;
   const hi = options.clip ? options.clip[1] : Infinity;
   const lut = LUT_TYPES[src.constructor.name];

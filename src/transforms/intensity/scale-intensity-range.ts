@@ -3,7 +3,7 @@ import { defineTransform } from '../types.js';
 import { dtypeArg, fieldsArg } from '../args.js';
 import type { ChainImage } from '../image.js';
 import type { ArrayDType } from '../../volume/dtype.js';
-import { linearMap } from './linear-map.js';
+import { linearMap, type LinearMapOptions } from './linear-map.js';
 import { mapImages } from './scaled-values.js';
 
 export interface ScaleIntensityRangeParams {
@@ -22,11 +22,11 @@ export interface ScaleIntensityRangeParams {
  * with `scaling: 'defer'`) go through a lookup table with the NIfTI
  * slope/inter folded in (see linear-map.ts).
  */
-export function scaleIntensityRange(img: ChainImage, p: ScaleIntensityRangeParams): ChainImage {
+export function scaleIntensityRange(img: ChainImage, p: ScaleIntensityRangeParams, alloc?: LinearMapOptions['alloc']): ChainImage {
   const m = (p.b_max - p.b_min) / (p.a_max - p.a_min);
   const c = (p.a_offset - p.a_min) * m + p.b_min;
   const clip = p.clip ? ([Math.min(p.b_min, p.b_max), Math.max(p.b_min, p.b_max)] as const) : undefined;
-  return linearMap(img, m, c, { clip, dtype: p.dtype });
+  return linearMap(img, m, c, { clip, dtype: p.dtype, alloc });
 }
 
 const args = z
@@ -61,7 +61,8 @@ export const ScaleIntensityRange = defineTransform({
   create(a) {
     return {
       fields: a.fields,
-      apply: (sample) => mapImages(sample, a.fields, 'ScaleIntensityRange', (img) => scaleIntensityRange(img, a)),
+      // The whole-volume output is the biggest allocation of a CT chain: recycle it where the runner allows.
+      apply: (sample, ctx) => mapImages(sample, a.fields, 'ScaleIntensityRange', (img) => scaleIntensityRange(img, a, ctx.alloc)),
     };
   },
 });

@@ -1,0 +1,38 @@
+import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.js';
+
+/**
+ * Recycled volume-sized arrays for one worker. A fresh 100 MB array costs
+ * ~80 ms of page faults to fill, the same fill into reused memory ~16 ms
+ * (measured in docs/performance.md), so outputs that die with their sample
+ * (every intermediate of the uncached path: only the batch layout outlives
+ * the chain) come from here. Within a sample every call gets a different
+ * buffer; `reset()` at the start of the next sample makes them all free.
+ * A buffer grows by 25 % headroom, so volumes of varying depth reuse it.
+ */
+export class ScratchArena {
+  private readonly pools = new Map<ArrayDType, ArrayBuffer[]>();
+  private readonly used = new Map<ArrayDType, number>();
+
+  readonly alloc = (dtype: ArrayDType, length: number): VoxelArray => {
+    const Ctor = ARRAY_CTORS[dtype];
+    const bytes = length * Ctor.BYTES_PER_ELEMENT;
+    const pool = this.pools.get(dtype) ?? [];
+    const i = this.used.get(dtype) ?? 0;
+    if (!pool[i] || pool[i].byteLength < bytes) pool[i] = new ArrayBuffer(Math.ceil((bytes * 1.25) / 64) * 64);
+    this.pools.set(dtype, pool);
+    this.used.set(dtype, i + 1);
+    return new Ctor(pool[i], 0, length);
+  };
+
+  /** Every buffer is free again (the previous sample is finished). */
+  reset(): void {
+    this.used.clear();
+  }
+
+  /** Bytes held, for metrics and tests. */
+  get bytes(): number {
+    let n = 0;
+    for (const pool of this.pools.values()) for (const b of pool) n += b.byteLength;
+    return n;
+  }
+}
