@@ -146,22 +146,22 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
   // The persistent cache keys a prefix output by its sources and the prefix's
   // transforms with their parsed args (defaults filled), so writing out a
   // default arg does not miss, and changing any prefix arg does.
-  const disk = cfg.cacheDir ? new DiskCache({ dir: cfg.cacheDir, onWarning: (w) => pendingWarnings.push(w) }) : undefined;
   const pendingWarnings: string[] = [];
+  const disk = cfg.cacheDir ? new DiskCache({ dir: cfg.cacheDir, onWarning: (w) => pendingWarnings.push(w) }) : undefined;
   const prefixEntries = chain.transforms.slice(0, boundary).map((t) => ({ name: t.name, args: t.args, ...(t.source ? { path: t.source } : {}) }));
   const memo = new Map<string, string>();
   const keyOf = (item: ItemFields) => prefixKey(item, prefixEntries, { identity: cfg.cacheIdentity, root: cfg.root, memo });
 
   const prefixOf = (item: ItemFields, shared: boolean): PrefixResult => {
     pendingWarnings.length = 0;
-    const key = disk ? keyOf(item) : undefined;
-    const cached = key ? disk!.get(key, { shared }) : undefined;
+    const cacheKey = disk ? keyOf(item) : undefined;
+    const cached = cacheKey ? disk!.get(cacheKey, { shared }) : undefined;
     if (cached) return { sample: cached, hit: true, warnings: pendingWarnings.splice(0) };
     // The prefix is deterministic: it draws nothing, so any key will do.
     const out = withSource(item, () => chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary));
-    if (key) {
+    if (cacheKey) {
       try {
-        disk!.put(key, out);
+        disk!.put(cacheKey, out);
       } catch (e) {
         // A cache that cannot be written slows the next run down; it never fails this one.
         pendingWarnings.push(`persistent cache: ${(e as Error).message}`);
