@@ -157,8 +157,12 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     const cacheKey = disk ? keyOf(item) : undefined;
     const cached = cacheKey ? disk!.get(cacheKey, { shared }) : undefined;
     if (cached) return { sample: cached, hit: true, warnings: pendingWarnings.splice(0) };
-    // The prefix is deterministic: it draws nothing, so any key will do.
-    const out = withSource(item, () => chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary));
+    // The prefix is deterministic: it draws nothing, so any key will do. For
+    // Smart Cache, outputs made through ctx.alloc land in shared memory at
+    // once, and `toShared` below copies only the rest (e.g. loaded labels).
+    const out = withSource(item, () =>
+      chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary, shared && !disk ? { alloc: sharedAlloc } : {}),
+    );
     if (cacheKey) {
       try {
         disk!.put(cacheKey, out);
@@ -229,6 +233,11 @@ function withSource(item: ItemFields, fn: () => Sample): Sample {
     if (e instanceof VoxelpipeError) throw new VoxelpipeError(e.code, `${itemSource(item)}: ${e.message}`, { cause: e, context: e.context });
     throw e;
   }
+}
+
+/** A new zeroed array on a SharedArrayBuffer. */
+function sharedAlloc(dtype: ArrayDType, length: number): VoxelArray {
+  return allocOutput(dtype, length, true);
 }
 
 /** A copy of `s` whose voxel arrays live in SharedArrayBuffers (other values are kept). */

@@ -15,11 +15,12 @@ export interface TransformContext {
   /** Folder that relative paths in args (e.g. SaveAsNifti's out_dir) resolve against. */
   root?: string;
   /**
-   * Where the runner knows a sample's intermediates die with it (the
-   * uncached path: only the batch layout outlives the chain), a recycled
-   * array for a volume-sized output: no fresh allocation and its page faults
-   * on every sample. Its contents are stale: the transform must write every
-   * element. Absent when the output may be kept (a cached prefix): allocate.
+   * The runner's allocator for a volume-sized output, when it has a better
+   * one than a fresh array: recycled scratch memory where the sample's
+   * intermediates die with it (the uncached path), SharedArrayBuffer memory
+   * where a cache keeps the output (so workers share it without a copy).
+   * Contents may be stale: the transform must write every element. Absent:
+   * allocate as usual.
    */
   alloc?(dtype: ArrayDType, length: number): VoxelArray;
 }

@@ -111,3 +111,14 @@ test('persistent cache: Smart Cache fills from disk when it can', async (t) => {
   assert.deepEqual(cold.m.diskCache, { hits: 0, misses: 4 });
   assert.deepEqual(warm.m.diskCache, { hits: 4, misses: 0 });
 });
+
+test('Smart Cache: a prefix output made in shared memory (ScaleIntensityRange) gives the uncached batches', async (t) => {
+  const dir = tempDir(t);
+  const items = makeItems(dir, 5);
+  const plain = await run(options(items));
+  for (const workers of [0, 2]) {
+    const cached = await run(options(items, { workers, cache: { numCacheObjects: 5, replacePercent: 0 } }));
+    assert.equal(cached.digest, plain.digest, `workers ${workers}`);
+    assert.equal(cached.m.cache?.computed, 5);
+  }
+});
