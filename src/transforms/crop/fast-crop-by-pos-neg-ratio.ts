@@ -1,7 +1,5 @@
-import { z } from 'zod';
 import { defineTransform } from '../types.js';
-import { imageFieldsOf, posNegArgs, posNegCrop, posNegRatioRefinement } from './pos-neg.js';
-import { batchesToGenArg, needsImageField } from './crop-by-pos-neg-ratio.js';
+import { batchingPosNeg } from './batching-pos-neg.js';
 
 /**
  * FastCropByPosNegRatio: CropByPosNegRatio with the fg/bg voxel index of
@@ -17,23 +15,7 @@ export const FastCropByPosNegRatio = defineTransform({
   family: 'crop',
   summary: 'CropByPosNegRatio from a once-per-volume (cacheable) fg/bg index: O(crop) per crop',
   monai: 'FgBgToIndicesd + RandCropByPosNegLabeld(fg_indices_key, bg_indices_key)',
-  args: z
-    .strictObject({ ...posNegArgs, batches_to_gen_at_once: batchesToGenArg })
-    .superRefine(posNegRatioRefinement)
-    .superRefine(needsImageField),
   isRandom: true,
   example: { fields: 'image', label_field: 'label', size: [96, 96, 96], pos: 1, neg: 1, batch_size: 4 },
-  create(a) {
-    return posNegCrop({
-      name: 'FastCropByPosNegRatio',
-      size: a.size,
-      imageFields: imageFieldsOf(a),
-      labelField: a.label_field,
-      pos: a.pos,
-      neg: a.neg,
-      count: a.batch_size * a.batches_to_gen_at_once,
-      batched: true,
-      fast: true,
-    });
-  },
+  ...batchingPosNeg('FastCropByPosNegRatio', { fast: true, requireImage: true }),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTransform } from '../types.js';
 import { imageFieldsOf, posNegArgs, posNegCrop, posNegRatioRefinement } from './pos-neg.js';
-import { needsImageField } from './crop-by-pos-neg-ratio.js';
+import { needsImageField } from './batching-pos-neg.js';
 
 /**
  * FastPosNegRatioCropROI: the non-batching PosNeg ROI crop (Clara's
