@@ -4,36 +4,11 @@
  * "segmenter" that finds the demo's synthetic spleen (110 HU, between the
  * liver's 60 and the spine's 700) after the chain's ScaleIntensityRange.
  * Replace it by your network's .onnx (`--model`); the feeding code is the same.
- *
- * Field numbers are those of onnx/onnx.proto (ModelProto, GraphProto,
- * NodeProto, TensorProto, ValueInfoProto, AttributeProto).
  */
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-/** Field with wire type 0 (varint). */
-const int = (field: number, v: number) => [...varint(field << 3), ...varint(v)];
-/** Field with wire type 2 (length-delimited): bytes, a string or a sub-message. */
-const bytes = (field: number, b: number[] | string) => {
-  const body = typeof b === 'string' ? [...Buffer.from(b, 'utf8')] : b;
-  return [...varint((field << 3) | 2), ...varint(body.length), ...body];
-};
+import { FLOAT, bytes, int, modelBytes, valueInfo } from './onnx-proto.js';
 
-const FLOAT = 1; // TensorProto.DataType.FLOAT
 const ATTR_INT = 2; // AttributeProto.AttributeType.INT
-
-/** ValueInfoProto of a float tensor of rank `rank` with symbolic dimensions. */
-function valueInfo(name: string, rank: number): number[] {
-  const dims = Array.from({ length: rank }, (_, i) => bytes(1, bytes(2, `d${i}`))).flat();
-  return [...bytes(1, name), ...bytes(2, bytes(1, [...int(1, FLOAT), ...bytes(2, dims)]))];
-}
 
 /** TensorProto of one float (a scalar): data_type = 2, float_data = 4 (packed), name = 8. */
 function scalar(name: string, v: number): number[] {
@@ -61,7 +36,5 @@ export function thresholdModel(lo: number, hi: number, rank = 5): Uint8Array {
     ...bytes(11, valueInfo('image', rank)),
     ...bytes(12, valueInfo('mask', rank)),
   ];
-  // ModelProto { ir_version = 1; producer_name = 2; graph = 7; opset_import = 8 { domain = 1; version = 2 } }
-  const model = [...int(1, 7), ...bytes(2, 'voxelpipe'), ...bytes(7, graph), ...bytes(8, [...bytes(1, ''), ...int(2, 13)])];
-  return Uint8Array.from(model);
+  return modelBytes(graph);
 }
