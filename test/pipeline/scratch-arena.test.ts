@@ -39,3 +39,32 @@ test('scratch arena: ScaleIntensityRange writes the same values into recycled (s
   assert.equal(recycled.buffer, (arena.reset(), arena.alloc('float32', 1)).buffer, 'the output came from the arena');
   assert.deepEqual(Buffer.from(recycled.buffer, 0, recycled.byteLength), Buffer.from(fresh.buffer, fresh.byteOffset, fresh.byteLength));
 });
+
+test('scratch arena: PosNeg crops and oscillation into stale memory equal fresh ones, padding included', () => {
+  const shape = [20, 18, 6]; // smaller than the crop along z: every crop is padded
+  const n = 20 * 18 * 6;
+  const affine = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+  const image = toChainImage({ data: new Float32Array(n).map((_, i) => (i % 97) / 10 + 1), shape, dtype: 'float32', spacing: [1, 1, 1], affine, meta: {} });
+  const label = toChainImage({ data: new Uint8Array(n).map((_, i) => (i % 11 === 0 ? 1 : 0)), shape, dtype: 'uint8', spacing: [1, 1, 1], affine, meta: {} });
+  const chain = createChain(
+    [
+      { name: 'FastCropByPosNegRatio', args: { size: [8, 8, 8], fields: 'image', label_field: 'label', batch_size: 3 } },
+      { name: 'ScaleIntensityOscillation', args: { fields: 'image', magnitude: 0.2, probability: 1 } },
+    ],
+    { registry: createDefaultRegistry() },
+  );
+  for (let index = 0; index < 6; index++) {
+    const key = { seed: 5, epoch: 0, index };
+    const fresh = chain.apply({ image, label }, key);
+    const arena = new ScratchArena();
+    for (const [t, len] of [['float32', 8 * 8 * 8 * 3], ['uint8', 8 * 8 * 8 * 3]] as const) arena.alloc(t, len).fill(77);
+    arena.alloc('float32', 8 * 8 * 8 * 3).fill(99);
+    arena.reset();
+    const recycled = chain.apply({ image, label }, key, { alloc: arena.alloc });
+    for (const f of ['image', 'label']) {
+      const a = (fresh[f] as ChainImage).data;
+      const b = (recycled[f] as ChainImage).data;
+      assert.deepEqual([...b], [...a], `${f}, sample ${index}`);
+    }
+  }
+});

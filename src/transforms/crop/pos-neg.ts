@@ -124,8 +124,8 @@ export function posNegCrop(o: PosNegCropOptions): TransformImpl {
       const out: Sample = { ...sample };
       // The indices describe the whole volume, not the crops: they must not travel on.
       delete out[fgBgIndicesField(o.labelField)];
-      for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k], starts, o, coords, false);
-      out[o.labelField] = cropAll(label, starts, o, coords, true);
+      for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k], starts, o, coords, false, ctx.alloc);
+      out[o.labelField] = cropAll(label, starts, o, coords, true, ctx.alloc);
       return out;
     },
   };
@@ -147,13 +147,25 @@ function drawWarps(o: PosNegCropOptions, starts: number[][], dims: number[], ctx
 }
 
 /** All crops of one field, into one allocation. */
-function cropAll(img: ChainImage, starts: number[][], o: PosNegCropOptions, coords: Float32Array[] | undefined, isLabel: boolean): ChainImage {
+function cropAll(
+  img: ChainImage,
+  starts: number[][],
+  o: PosNegCropOptions,
+  coords: Float32Array[] | undefined,
+  isLabel: boolean,
+  alloc?: TransformContext['alloc'],
+): ChainImage {
   const C = channelCount(img);
   let per = C;
   for (const s of o.size) per *= s;
   // A warped image is interpolated: float32. Labels (nearest) and plain crops keep their type.
   const dtype: ArrayDType = isWarped(o) && !isLabel ? 'float32' : arrayDTypeOf(img.data);
-  const data = new ARRAY_CTORS[dtype](per * starts.length);
+  // Recycled memory (where the runner offers it) is stale: cropInto leaves the
+  // padding of a box reaching outside the volume untouched, so zero it then.
+  const dims = spatialShape(img);
+  const inside = starts.every((s) => s.every((v, a) => v >= 0 && v + o.size[a] <= dims[a]));
+  const data = alloc && !coords ? alloc(dtype, per * starts.length) : new ARRAY_CTORS[dtype](per * starts.length);
+  if (alloc && !coords && !inside) data.fill(0);
   for (let j = 0; j < starts.length; j++) {
     if (coords) sampleAt(img, coords[j], isLabel, data, j * per);
     else cropInto(img, starts[j], o.size, data, j * per);

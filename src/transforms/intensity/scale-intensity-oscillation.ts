@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { defineTransform } from '../types.js';
 import { fieldsArg, probabilityArg } from '../args.js';
 import type { ChainImage } from '../image.js';
-import { linearMap } from './linear-map.js';
+import { linearMap, type LinearMapOptions } from './linear-map.js';
 import { mapImages } from './scaled-values.js';
 
 /** The pure kernel: every value multiplied by `factor` (float32 output). */
-export function scaleIntensity(img: ChainImage, factor: number): ChainImage {
-  return linearMap(img, factor, 0);
+export function scaleIntensity(img: ChainImage, factor: number, alloc?: LinearMapOptions['alloc']): ChainImage {
+  return linearMap(img, factor, 0, { alloc });
 }
 
 /**
@@ -35,7 +35,7 @@ export const ScaleIntensityOscillation = defineTransform({
         if (!ctx.rng.bernoulli(a.probability)) return sample;
         const factor = 1 + ctx.rng.uniform(-a.magnitude, a.magnitude);
         ctx.record({ factor });
-        return mapImages(sample, a.fields, 'ScaleIntensityOscillation', (img) => scaleIntensity(img, factor));
+        return mapImages(sample, a.fields, 'ScaleIntensityOscillation', (img) => scaleIntensity(img, factor, ctx.alloc));
       },
     };
   },
