@@ -14,22 +14,6 @@ import { RandomZoom } from './random-zoom.js';
 import { RandomRotate2D } from './random-rotate-2d.js';
 import { RandomRotate3D } from './random-rotate-3d.js';
 
-export {
-  ScaleByResolution,
-  ScaleByFactor,
-  ScaleToShape,
-  NPResize,
-  SymmetricPadderDiv,
-  PadCropWithFixedSize,
-  CropForeground,
-  CropSubVolumeCenter,
-  RestoreOriginalShape,
-  RandomSpatialFlip,
-  RandomAxisFlip,
-  RandomZoom,
-  RandomRotate2D,
-  RandomRotate3D,
-};
 export { SHAPE_HISTORY, type ShapeStep } from './spatial-image.js';
 
 /** The spatial family of the catalogue (one transform per file in this folder). */
