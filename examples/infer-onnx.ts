@@ -25,7 +25,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { createDefaultRegistry } from '../src/transforms/catalogue.js';
 import { createPipeline, pipelineOptionsFromSpec } from '../src/pipeline/index.js';
 import { loadOrt, toOrtTensors } from '../src/adapters/onnx.js';
-import { DEMO_SIZES, writeDemoMmar } from '../src/cli/commands/demo-mmar.js';
+import { DEMO_SIZES, writeDemoMmar } from '../src/synthetic/mmar.js';
 import { thresholdModel } from './threshold-onnx.js';
 
 /** The part of onnxruntime-node this example uses. */

@@ -28,7 +28,7 @@ import { createDefaultRegistry } from '../src/transforms/catalogue.js';
 import { createPipeline, pipelineOptionsFromSpec } from '../src/pipeline/index.js';
 import { asTfDataset, loadTfjs, toTensors } from '../src/adapters/tfjs.js';
 import type { Batch } from '../src/pipeline/batch.js';
-import { DEMO_SIZES, writeDemoMmar } from '../src/cli/commands/demo-mmar.js';
+import { DEMO_SIZES, writeDemoMmar } from '../src/synthetic/mmar.js';
 
 // The slice of the TensorFlow.js API this example uses (typed here so the
 // project type-checks without tfjs installed).

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { isVoxelpipeError } from '../util/errors.js';
+import type { CliIO } from './common.js';
 import { inspectCommand } from './commands/inspect.js';
 import { convertCommand } from './commands/convert.js';
 import { validateCommand } from './commands/validate.js';
@@ -11,11 +12,7 @@ import { previewCommand } from './commands/preview.js';
 import { profileCommand } from './commands/profile.js';
 import { demoCommand } from './commands/demo.js';
 
-/** Output streams, injectable so commands are testable in-process. */
-export interface CliIO {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+export type { CliIO } from './common.js';
 
 const defaultIO: CliIO = {
   out: (s) => process.stdout.write(s),

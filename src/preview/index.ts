@@ -3,3 +3,4 @@ export { planesOf, planeVoxel, worldAxes, IMAGE_PLANE, type PlaneAxes, type View
 export { encodePng, decodePng } from './png.js';
 export { drawText, textWidth, type Canvas } from './font.js';
 export { batchRowImage } from './from-batch.js';
+export { writePreviews, type WritePreviewsOptions, type PreviewFile } from './write-previews.js';

@@ -1,2 +1,3 @@
 export { ctLikeCase, type CtLikeOptions } from './ct-like.js';
 export { makeSegmentationDataset, makeClassificationDataset, type SyntheticDataset, type SegmentationDatasetOptions, type ClassificationDatasetOptions } from './datasets.js';
+export { writeDemoMmar, DEMO_SIZES, type DemoMmar, type DemoTask, type DemoSize } from './mmar.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
-import { DEMO_SIZES, writeDemoMmar } from '../../src/cli/commands/demo-mmar.js';
+import { DEMO_SIZES, writeDemoMmar } from '../../src/synthetic/mmar.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createDefaultRegistry } from '../../src/transforms/catalogue.js';
 import { createPipeline, pipelineOptionsFromSpec } from '../../src/pipeline/index.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
-import { DEMO_SIZES, writeDemoMmar } from '../../src/cli/commands/demo-mmar.js';
+import { DEMO_SIZES, writeDemoMmar } from '../../src/synthetic/mmar.js';
 import { percentile, type ProfileReport } from '../../src/cli/commands/profile.js';
 import { readVolume } from '../../src/io/index.js';
 import { tempDir } from '../helpers.js';

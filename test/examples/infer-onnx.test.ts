@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeDemoMmar, DEMO_SIZES } from '../../src/cli/commands/demo-mmar.js';
+import { writeDemoMmar, DEMO_SIZES } from '../../src/synthetic/mmar.js';
 import { dice, inferOnnx } from '../../examples/infer-onnx.js';
 import { tempDir } from '../helpers.js';
 import { skipUnless } from '../adapters/helpers.js';

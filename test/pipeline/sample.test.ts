@@ -5,7 +5,7 @@ import { createDefaultRegistry } from '../../src/transforms/catalogue.js';
 import { createPipeline, pipelineOptionsFromSpec } from '../../src/pipeline/index.js';
 import { batchRowImage } from '../../src/preview/from-batch.js';
 import { isChainImage, type ChainImage } from '../../src/transforms/image.js';
-import { DEMO_SIZES, writeDemoMmar } from '../../src/cli/commands/demo-mmar.js';
+import { DEMO_SIZES, writeDemoMmar } from '../../src/synthetic/mmar.js';
 import { tempDir } from '../helpers.js';
 
 function bytes(a: ArrayBufferView): Buffer {

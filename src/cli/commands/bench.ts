@@ -4,8 +4,7 @@ import { formatReport, runBench, profileOf } from '../../bench/run.js';
 import { ensureData, measureFloors, runMode, warmPersistent } from '../../bench/measure.js';
 import { modeSpec, MODES } from '../../bench/spec.js';
 import { VoxelpipeError } from '../../util/errors.js';
-import type { CliIO } from '../program.js';
-import { collect } from './run.js';
+import { collect, type CliIO } from '../common.js';
 
 interface BenchOpts {
   quick?: boolean;

@@ -7,8 +7,7 @@ import { createDefaultRegistry } from '../../transforms/catalogue.js';
 import { createPipeline, type Pipeline } from '../../pipeline/engine.js';
 import { pipelineOptionsFromSpec } from '../../pipeline/from-config.js';
 import { VoxelpipeError, formatBytes } from '../../util/errors.js';
-import type { CliIO } from '../program.js';
-import { collect, intArg } from './run.js';
+import { collect, intArg, type CliIO } from '../common.js';
 
 interface CacheOpts {
   config?: string;

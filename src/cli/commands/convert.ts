@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { readVolume, writeNifti } from '../../io/index.js';
 import { VoxelpipeError } from '../../util/errors.js';
 import type { Volume } from '../../volume/volume.js';
-import type { CliIO } from '../program.js';
+import type { CliIO } from '../common.js';
 
 /**
  * The NIfTI form of any volume: channels (meta.channels, a planar last

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import type { CliIO } from '../program.js';
-import { intArg } from './run.js';
-import { openPipeline, writePreviews, type PreviewFile } from './preview.js';
-import { DEMO_SIZES, writeDemoMmar, type DemoMmar, type DemoTask } from './demo-mmar.js';
+import { writePreviews, type PreviewFile } from '../../preview/write-previews.js';
+import { DEMO_SIZES, writeDemoMmar, type DemoMmar, type DemoTask } from '../../synthetic/mmar.js';
+import { intArg, openPipeline, type CliIO } from '../common.js';
 
 /** The closing JSON line of `demo --json`. */
 export interface DemoSummary {

@@ -3,7 +3,7 @@ import { readVolume } from '../../io/index.js';
 import { orientationCode } from '../../volume/affine.js';
 import { volumeStats } from '../../volume/stats.js';
 import type { Volume } from '../../volume/volume.js';
-import type { CliIO } from '../program.js';
+import type { CliIO } from '../common.js';
 
 /** The `inspect --json` object, exactly as DESIGN.md's CLI contract fixes it. */
 export interface InspectJson {

@@ -3,9 +3,7 @@ import { isChainImage, type Sample } from '../../transforms/image.js';
 import type { ChainStep } from '../../transforms/chain.js';
 import { formatBytes } from '../../util/errors.js';
 import type { Pipeline } from '../../pipeline/engine.js';
-import type { CliIO } from '../program.js';
-import { intArg } from './run.js';
-import { openPipeline, pipelineCliOptions, type PipelineCliOpts } from './preview.js';
+import { intArg, openPipeline, pipelineCliOptions, type CliIO, type PipelineCliOpts } from '../common.js';
 
 /** One transform of the chain, over the profiled samples. */
 export interface TransformProfile {
@@ -122,6 +120,7 @@ interface ProfileOpts extends PipelineCliOpts {
 export function profileCommand(io: CliIO): Command {
   return pipelineCliOptions(
     new Command('profile').description('time each transform of a config\'s chain over K samples (one thread): mean, p95, share, bytes produced'),
+    'seed of every random draw (the same as the run you want to look at)',
   )
     .option('-k, --samples <k>', 'samples to run', intArg(1), 20)
     .option('--json', 'print the report as one JSON line')

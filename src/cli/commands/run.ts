@@ -1,12 +1,7 @@
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { loadConfig, type Section } from '../../config/load-config.js';
-import { createDefaultRegistry } from '../../transforms/catalogue.js';
-import { createPipeline } from '../../pipeline/engine.js';
-import { pipelineOptionsFromSpec } from '../../pipeline/from-config.js';
-import { VoxelpipeError } from '../../util/errors.js';
-import type { CliIO } from '../program.js';
+import { collect, intArg, openPipeline, pipelineCliOptions, type CliIO, type PipelineCliOpts } from '../common.js';
 
 /** The closing JSON line of `run --json` (DESIGN.md's CLI contract). */
 export interface RunSummary {
@@ -19,27 +14,9 @@ export interface RunSummary {
   peak_rss_mb: number;
 }
 
-export function intArg(min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${v}"`);
-    return n;
-  };
-}
-
-export function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
-}
-
-interface RunOpts {
-  config: string;
-  env?: string;
-  mmar?: string;
-  section: Section;
+interface RunOpts extends PipelineCliOpts {
   epochs: number;
-  seed: number;
   workers?: number;
-  set?: string[];
   json?: boolean;
   cacheMaxBytes?: number;
   cacheDir?: string;
@@ -48,32 +25,21 @@ interface RunOpts {
 }
 
 export function runCommand(io: CliIO): Command {
-  return new Command('run')
-    .description('run a Clara config\'s image pipeline, drawing batches as a trainer would, and report throughput')
-    .requiredOption('-c, --config <file>', 'Clara config (config/config_train.json)')
-    .option('-e, --env <file>', 'environment.json (default: beside the config)')
-    .option('-m, --mmar <dir>', 'MMAR root that relative paths resolve against (default: the config folder)')
-    .option('--section <name>', 'train or validate', (v: string) => {
-      if (v !== 'train' && v !== 'validate') throw new InvalidArgumentError(`expected train or validate, got "${v}"`);
-      return v as Section;
-    }, 'train' as Section)
+  return pipelineCliOptions(new Command('run').description('run a Clara config\'s image pipeline, drawing batches as a trainer would, and report throughput'))
     .option('--epochs <n>', 'epochs to run', intArg(1), 1)
-    .option('--seed <n>', 'seed of every random draw (same seed, same batches)', intArg(0), 0)
     .option('--workers <n>', 'worker threads (default: the config\'s num_workers; 0 runs on the main thread)', intArg(0))
-    .option('--set <KEY=VALUE...>', 'override a variable or a dotted config path (repeatable)', collect)
     .option('--cache-max-bytes <n>', 'refuse a Smart Cache larger than this many bytes', intArg(1))
     .option('--cache-dir <dir>', 'persistent cache of prefix outputs (reused across runs; overrides cache_dir)')
     .option('--skip-bad-samples', 'skip samples whose chain fails (counted, with a warning) instead of stopping')
     .option('--json', 'print one JSON summary line at the end (nothing else on stdout)')
     .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')
     .action(async (opts: RunOpts) => {
-      const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry() });
-      for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
-      const spec = config[opts.section];
-      if (!spec) throw new VoxelpipeError('ERR_CONFIG', `${opts.config}: has no "${opts.section}" section with an image_pipeline`);
-      const pipeline = createPipeline(
-        pipelineOptionsFromSpec(config, spec, { seed: opts.seed, workers: opts.workers, cacheMaxBytes: opts.cacheMaxBytes, cacheDir: opts.cacheDir && resolve(opts.cacheDir), skipBadSamples: opts.skipBadSamples }),
-      );
+      const { pipeline } = openPipeline(opts, io, {
+        workers: opts.workers,
+        cacheMaxBytes: opts.cacheMaxBytes,
+        cacheDir: opts.cacheDir && resolve(opts.cacheDir),
+        skipBadSamples: opts.skipBadSamples,
+      });
       pipeline.events.on('warning', (w: string) => io.err(`voxelpipe: warning: ${w}\n`));
       const showBar = !opts.json && opts.progress && process.stderr.isTTY === true;
       const bars = showBar

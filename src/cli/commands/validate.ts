@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import cliProgress from 'cli-progress';
 import { validateMmar, type ValidateReport } from '../../datalist/validate-mmar.js';
-import type { CliIO } from '../program.js';
+import { collect, type CliIO } from '../common.js';
 
 export type { ValidateReport, ValidateProblem } from '../../datalist/validate-mmar.js';
 
@@ -15,7 +15,7 @@ export function validateCommand(io: CliIO): Command {
     .requiredOption('-c, --config <file>', 'Clara config (config/config_train.json)')
     .option('-e, --env <file>', 'environment.json (default: beside the config)')
     .option('-m, --mmar <dir>', 'MMAR root that relative paths resolve against (default: the config folder)')
-    .option('--set <KEY=VALUE...>', 'override a variable or a dotted config path (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--set <KEY=VALUE...>', 'override a variable or a dotted config path (repeatable)', collect)
     .option('--deep', 'read every voxel of every file (finds corruption inside compressed data; slower)')
     .option('--json', 'print one JSON object: ok, sections, entries, files, problems, warnings')
     .option('--no-progress', 'no progress bar (it is shown only on a terminal anyway)')

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeClassificationDataset, makeSegmentationDataset } from '../../synthetic/datasets.js';
+import { makeClassificationDataset, makeSegmentationDataset } from './datasets.js';
 
 /**
  * The demo's synthetic MMAR, laid out as Clara 3.x users have theirs:

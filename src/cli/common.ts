@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig, type ConfigSpec, type PipelineSpec, type Section } from '../config/load-config.js';
+import { createDefaultRegistry } from '../transforms/catalogue.js';
+import { createPipeline, type Pipeline } from '../pipeline/engine.js';
+import { pipelineOptionsFromSpec, type RunOverrides } from '../pipeline/from-config.js';
+import { VoxelpipeError } from '../util/errors.js';
+
+/**
+ * What the commands share: their output streams, option parsers and the
+ * opening of a config's pipeline. Commands import this module, never one
+ * another, so `src/cli/commands/` has no import between its files.
+ */
+
+/** Output streams, injectable so commands are testable in-process. */
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** A commander parser for whole numbers >= `min`. */
+export function intArg(min: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${v}"`);
+    return n;
+  };
+}
+
+/** A repeatable option's values, in order. */
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+export function sectionArg(v: string): Section {
+  if (v !== 'train' && v !== 'validate') throw new InvalidArgumentError(`expected train or validate, got "${v}"`);
+  return v;
+}
+
+/** The options every pipeline command takes: which config, which section, which overrides. */
+export interface PipelineCliOpts {
+  config: string;
+  env?: string;
+  mmar?: string;
+  section: Section;
+  seed: number;
+  set?: string[];
+}
+
+/** Adds --config, --env, --mmar, --section, --seed, --set to a command. */
+export function pipelineCliOptions(cmd: Command, seedHelp = 'seed of every random draw (same seed, same batches)'): Command {
+  return cmd
+    .requiredOption('-c, --config <file>', 'Clara config (config/config_train.json)')
+    .option('-e, --env <file>', 'environment.json (default: beside the config)')
+    .option('-m, --mmar <dir>', 'MMAR root that relative paths resolve against (default: the config folder)')
+    .option('--section <name>', 'train or validate', sectionArg, 'train' as Section)
+    .option('--seed <n>', seedHelp, intArg(0), 0)
+    .option('--set <KEY=VALUE...>', 'override a variable or a dotted config path (repeatable)', collect);
+}
+
+export interface OpenedPipeline {
+  config: ConfigSpec;
+  spec: PipelineSpec;
+  pipeline: Pipeline;
+  /** The datalist's `labels` (value -> name), when it has them. */
+  labels?: Record<string, string>;
+}
+
+/** Loads the config and makes the section's pipeline (the caller closes it); config warnings go to `io.err` unless `quiet`. */
+export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOverrides = {}, quiet = false): OpenedPipeline {
+  const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry() });
+  if (!quiet) for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
+  const spec = config[opts.section];
+  if (!spec) throw new VoxelpipeError('ERR_CONFIG', `${opts.config}: has no "${opts.section}" section with an image_pipeline`);
+  const pipeline = createPipeline(pipelineOptionsFromSpec(config, spec, { seed: opts.seed, ...overrides }));
+  return { config, spec, pipeline, labels: datalistLabels(spec.datalist.file) };
+}
+
+/** The `labels` object of an MSD-style datalist (`{"0": "background", "1": "spleen"}`), if any. */
+export function datalistLabels(file: string): Record<string, string> | undefined {
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { labels?: unknown };
+    const l = json.labels;
+    if (!l || typeof l !== 'object' || Array.isArray(l)) return undefined;
+    return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)]));
+  } catch {
+    return undefined; // the pipeline already read the file; a legend is optional
+  }
+}
