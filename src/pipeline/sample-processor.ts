@@ -2,7 +2,10 @@ import { pathToFileURL } from 'node:url';
 import { VoxelpipeError } from '../util/errors.js';
 import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
-import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, type Sample } from '../transforms/image.js';
+import { batchCount, channelCount, isChainImage, spatialShape, type Sample } from '../transforms/image.js';
+import { isAnyImage, isLazyImage, type AnyImage } from '../transforms/lazy/lazy-image.js';
+import { LutCache, writeLazy } from '../transforms/lazy/materialise.js';
+import { numElements } from '../volume/volume.js';
 import type { TransformDefinition } from '../transforms/types.js';
 import { createChainAsync, type ApplyOptions, type Chain, type ChainStats } from '../transforms/chain.js';
 import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
@@ -129,11 +132,13 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
   const { boundary } = chain.split();
   const names = chain.transforms.map((t) => (t.alias ? `${t.name}#${t.alias}` : t.name));
 
+  // Lookup tables of the value maps this worker applies (a fixed map's 64K table is built once).
+  const luts = new LutCache(64);
   const finish = (sample: Sample, task: SampleTask, stats: ChainStats): ProcessorOutput => {
     const fields: Record<string, FieldRows> = {};
     const transferList: ArrayBuffer[] = [];
     for (const name of cfg.fields) {
-      const rows = layoutField(cfg, name, sample[name], task.item);
+      const rows = layoutField(cfg, name, sample[name], task.item, luts);
       fields[name] = rows;
       transferList.push(rows.buffer);
     }
@@ -160,8 +165,9 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     // The prefix is deterministic: it draws nothing, so any key will do. For
     // Smart Cache, outputs made through ctx.alloc land in shared memory at
     // once, and `toShared` below copies only the rest (e.g. loaded labels).
+    // Lazy images stay lazy: the cache holds the source-dtype volume and its value map.
     const out = withSource(item, () =>
-      chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary, shared && !disk ? { alloc: sharedAlloc } : {}),
+      chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary, { keepLazy: true, luts, ...(shared && !disk ? { alloc: sharedAlloc } : {}) }),
     );
     if (cacheKey) {
       try {
@@ -178,7 +184,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     const stats = chain.newStats();
     // The tail's outputs die with the sample; the cached prefix is only read.
     scratch.reset();
-    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc }));
+    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc, keepLazy: true, luts }));
     const res = finish(out, task, stats);
     if (hit !== undefined) res.result.cacheHit = hit;
     if (warnings?.length) res.result.warnings = warnings;
@@ -196,7 +202,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
       const stats = chain.newStats();
       // Nothing of this sample outlives `finish` (it lays the fields out in new buffers): recycle.
       scratch.reset();
-      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc }));
+      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc, keepLazy: true, luts }));
       return finish(out, task, stats);
     },
     prefix: prefixOf,
@@ -240,15 +246,19 @@ function sharedAlloc(dtype: ArrayDType, length: number): VoxelArray {
   return allocOutput(dtype, length, true);
 }
 
-/** A copy of `s` whose voxel arrays live in SharedArrayBuffers (other values are kept). */
+/** A copy of `s` whose voxel arrays (lazy images' sources included) live in SharedArrayBuffers (other values are kept). */
 export function toShared(s: Sample): Sample {
   const out: Sample = { ...s };
+  const share = (data: VoxelArray): VoxelArray => {
+    if (data.buffer instanceof SharedArrayBuffer) return data;
+    const Ctor = data.constructor as new (b: SharedArrayBuffer, o: number, n: number) => VoxelArray;
+    const copy = new Ctor(new SharedArrayBuffer(data.byteLength), 0, data.length);
+    copy.set(data as never);
+    return copy;
+  };
   for (const [k, v] of Object.entries(s)) {
-    if (!isChainImage(v) || v.data.buffer instanceof SharedArrayBuffer) continue;
-    const Ctor = v.data.constructor as new (b: SharedArrayBuffer, o: number, n: number) => VoxelArray;
-    const data = new Ctor(new SharedArrayBuffer(v.data.byteLength), 0, v.data.length);
-    data.set(v.data as never);
-    out[k] = { ...v, data };
+    if (isChainImage(v)) out[k] = { ...v, data: share(v.data) };
+    else if (isLazyImage(v)) out[k] = { ...v, source: { ...v.source, data: share(v.source.data) } };
   }
   return out;
 }
@@ -261,9 +271,9 @@ export function itemSource(item: ItemFields): string {
   return JSON.stringify(item).slice(0, 80);
 }
 
-function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: ItemFields): FieldRows {
+function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: ItemFields, luts: LutCache): FieldRows {
   const isLabel = name === cfg.labelField;
-  if (isChainImage(value)) return layoutImage(cfg, name, value, item, isLabel);
+  if (isAnyImage(value)) return layoutImage(cfg, name, value, item, isLabel, luts);
   if (value === undefined)
     throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: the chain produced no field "${name}" (fields: ${Object.keys(item).join(', ')})`);
   if (isLabel && cfg.task === 'classification') return encodeClassLabel(cfg, value, item);
@@ -275,7 +285,7 @@ function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: I
   return { buffer: out.buffer, dtype: 'float32', rowShape: typeof value === 'number' ? [] : [values.length], rows: 1, batched: false };
 }
 
-function layoutImage(cfg: ProcessorConfig, name: string, img: ChainImage, item: ItemFields, isLabel: boolean): FieldRows {
+function layoutImage(cfg: ProcessorConfig, name: string, img: AnyImage, item: ItemFields, isLabel: boolean, luts: LutCache): FieldRows {
   const spatial = spatialShape(img);
   const crop = cfg.cropSize;
   if (crop && (crop.length !== spatial.length || crop.some((c, d) => c !== -1 && c !== spatial[d])))
@@ -292,8 +302,10 @@ function layoutImage(cfg: ProcessorConfig, name: string, img: ChainImage, item: 
   const dtype = isLabel ? cfg.labelDtype : cfg.imageDtype;
   const shape = networkShape(img, cfg.dataFormat);
   const rows = batchCount(img);
-  const out = allocOutput(dtype, img.data.length);
-  writeNetworkLayout(img, cfg.dataFormat, out, 0);
+  const out = allocOutput(dtype, numElements(img.shape));
+  // A lazy image is materialised here, once, straight into the network layout (the fused path).
+  if (isLazyImage(img)) writeLazy(img, out, 0, cfg.dataFormat, luts);
+  else writeNetworkLayout(img, cfg.dataFormat, out, 0);
   return { buffer: out.buffer as ArrayBuffer, dtype, rowShape: img.batched ? shape.slice(1) : shape, rows, batched: img.batched };
 }
 

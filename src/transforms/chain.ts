@@ -7,6 +7,7 @@ import { isChainImage, type Sample } from './image.js';
 import { PROVENANCE, provenanceOf, type ProvenanceEntry } from './provenance.js';
 import type { TransformEntry, TransformRegistry } from './registry.js';
 import type { Transform, TransformContext } from './types.js';
+import { materialiseSample, type LutCache } from './lazy/materialise.js';
 
 /**
  * The chain runner: a Clara `pre_transforms` list made into transforms,
@@ -55,6 +56,15 @@ export interface ApplyOptions {
   onStep?: (step: ChainStep) => void;
   /** Recycled scratch arrays for outputs that die with the sample (`TransformContext.alloc`). */
   alloc?: (dtype: ArrayDType, length: number) => VoxelArray;
+  /**
+   * Return lazy images as they are (a source volume with maps and a crop view
+   * still to apply: transforms/lazy) for the caller to materialise where it
+   * wants the voxels — a cache keeps them, the pipeline writes them straight
+   * into a batch. Default false: every image of the result is made.
+   */
+  keepLazy?: boolean;
+  /** Lookup tables of value maps, reused across samples (one per worker). */
+  luts?: LutCache;
 }
 
 /** One transform application, as `ApplyOptions.onStep` reports it. */
@@ -124,6 +134,7 @@ class ChainContext implements TransformContext {
     private readonly transform: Transform,
     readonly root: string | undefined,
     readonly alloc: ((dtype: ArrayDType, length: number) => VoxelArray) | undefined,
+    readonly luts: LutCache | undefined,
   ) {}
 
   get rng(): Rng {
@@ -178,7 +189,7 @@ export class Chain {
     checkKey(key);
     if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= this.transforms.length))
       throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `applyRange(${from}, ${to}): expected 0 <= from <= to <= ${this.transforms.length}`);
-    if (from === to) return sample;
+    if (from === to) return options.keepLazy ? sample : materialiseSample(sample, undefined, options.alloc, options.luts);
     const stats = options.stats;
     const onStep = options.onStep;
     const timed = stats !== undefined || onStep !== undefined;
@@ -186,11 +197,14 @@ export class Chain {
     let s = sample;
     for (let i = from; i < to; i++) {
       const t = this.transforms[i];
-      const ctx = new ChainContext(key, this.positions[i], t, this.root, options.alloc);
+      const ctx = new ChainContext(key, this.positions[i], t, this.root, options.alloc, options.luts);
       const t0 = timed ? process.hrtime.bigint() : 0n;
       let out: Sample;
       try {
-        out = t.apply(s, ctx);
+        // A transform that does not take lazy images gets made ones (all fields: custom
+        // transforms need not list what they read). Timed with it: that is where the work happens.
+        if (!t.lazy) s = materialiseSample(s, undefined, options.alloc, options.luts);
+        out = t.applyLazy ? t.applyLazy(s, ctx) : t.apply(s, ctx);
         if (typeof out !== 'object' || out === null || Array.isArray(out))
           throw new VoxelpipeError('ERR_TRANSFORM', `returned ${out === null ? 'null' : typeof out}, expected a sample record`);
       } catch (err) {
@@ -205,6 +219,7 @@ export class Chain {
       if (prov) prov.push(ctx.draws ? { index, transform: label(t), args: t.args, draws: ctx.draws } : { index, transform: label(t), args: t.args });
       s = out;
     }
+    if (!options.keepLazy) s = materialiseSample(s, undefined, options.alloc, options.luts);
     // One shallow copy per call: the input's list (maybe a cached prefix's) is never modified.
     return prov ? { ...s, [PROVENANCE]: prov } : s;
   }

@@ -1,7 +1,9 @@
 import { VoxelpipeError } from '../util/errors.js';
 import { formatZodIssues, jsonPath } from '../util/schema-errors.js';
 import { didYouMean } from '../util/suggest.js';
-import type { Transform, TransformDefinition } from './types.js';
+import type { Transform, TransformContext, TransformDefinition } from './types.js';
+import type { Sample } from './image.js';
+import { materialiseSample } from './lazy/materialise.js';
 
 /** A `{ "name", "args" }` entry of a Clara chain, after the config layer resolved `ref` and `disabled`. */
 export interface TransformEntry {
@@ -74,7 +76,11 @@ export class TransformRegistry {
       args: Object.freeze(args),
       isRandom: impl.isRandom ?? def.isRandom,
       fields: impl.fields,
-      apply: impl.apply,
+      // A lazy transform's public apply makes its images (what a caller of one transform
+      // expects); the chain runner calls applyLazy and materialises once, at the end.
+      ...(impl.lazy
+        ? { lazy: true, applyLazy: impl.apply, apply: (s: Sample, ctx: TransformContext) => materialiseSample(impl.apply(s, ctx), undefined, ctx.alloc, ctx.luts) }
+        : { apply: impl.apply }),
     });
   }
 }

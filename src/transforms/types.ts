@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Rng } from '../util/rng.js';
 import type { ArrayDType, VoxelArray } from '../volume/dtype.js';
 import type { Sample } from './image.js';
+import type { LutCache } from './lazy/materialise.js';
 
 /**
  * What a transform's `apply` receives besides the sample. All randomness
@@ -23,6 +24,8 @@ export interface TransformContext {
    * allocate as usual.
    */
   alloc?(dtype: ArrayDType, length: number): VoxelArray;
+  /** The runner's lookup tables of value maps (lazy-aware transforms that materialise pass it on). */
+  luts?: LutCache;
 }
 
 /** A constructed transform, ready to run. */
@@ -39,8 +42,16 @@ export interface Transform {
   readonly isRandom: boolean;
   /** Fields the transform reads or writes. */
   readonly fields: readonly string[];
-  /** Returns the transformed sample (a new record; input images are never modified in place). */
+  /**
+   * Accepts lazy images (transforms/lazy: a source volume with value maps and
+   * a crop view still to apply) and returns lazy or made ones. The chain
+   * runner materialises every lazy field before a transform without it.
+   */
+  readonly lazy?: boolean;
+  /** Returns the transformed sample (a new record; input images are never modified in place), its images made. */
   apply(sample: Sample, ctx: TransformContext): Sample;
+  /** A lazy transform's own apply: may return lazy images. What the chain runner calls. */
+  readonly applyLazy?: (sample: Sample, ctx: TransformContext) => Sample;
 }
 
 /** The part of a transform its definition builds from parsed args. */
@@ -48,6 +59,8 @@ export interface TransformImpl {
   fields: readonly string[];
   /** Overrides the definition's `isRandom` when randomness depends on args (e.g. probability 0). */
   isRandom?: boolean;
+  /** Accepts lazy images (see Transform.lazy). */
+  lazy?: boolean;
   apply(sample: Sample, ctx: TransformContext): Sample;
 }
 

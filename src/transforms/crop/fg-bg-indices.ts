@@ -1,6 +1,8 @@
 import type { ChainImage, Sample } from '../image.js';
-import { channelCount, getImage, spatialShape, voxelsPerChannel } from '../image.js';
-import type { Transform } from '../types.js';
+import { channelCount, spatialShape, voxelsPerChannel } from '../image.js';
+import { getAnyImage } from '../lazy/lazy-image.js';
+import { madeImage } from '../lazy/materialise.js';
+import type { Transform, TransformContext } from '../types.js';
 import type { Rng } from '../../util/rng.js';
 import { VoxelpipeError } from '../../util/errors.js';
 
@@ -186,8 +188,11 @@ export function fgBgIndicesStep(labelField = 'label'): Transform {
     args: Object.freeze({ label_field: labelField }),
     isRandom: false,
     fields: [labelField, out],
-    apply(sample: Sample): Sample {
-      return { ...sample, [out]: computeFgBgIndices(getImage(sample, labelField, 'PrecomputeFgBgIndices')) };
+    // It reads only the label: the image may stay lazy (a lazy label, rare, is made for the pass).
+    lazy: true,
+    apply(sample: Sample, ctx: TransformContext): Sample {
+      const label = madeImage(getAnyImage(sample, labelField, 'PrecomputeFgBgIndices'), undefined, ctx.luts);
+      return { ...sample, [out]: computeFgBgIndices(label) };
     },
   });
 }

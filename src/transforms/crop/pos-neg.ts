@@ -5,7 +5,9 @@ import { channelCount, getImage, spatialShape } from '../image.js';
 import type { TransformContext, TransformImpl } from '../types.js';
 import { ARRAY_CTORS, arrayDTypeOf, type ArrayDType } from '../../volume/dtype.js';
 import { VoxelpipeError } from '../../util/errors.js';
-import { checkCroppable, croppedAffine, cropInto, startForCentre } from './crop-at.js';
+import { checkCroppable, croppedAffine, cropLazy, startForCentre } from './crop-at.js';
+import { getAnyImage, isLazyImage } from '../lazy/lazy-image.js';
+import { materialiseImage } from '../lazy/materialise.js';
 import { computeFgBgIndices, drawCentre, fgBgIndicesField, foregroundTest, indicesFor, unravel } from './fg-bg-indices.js';
 import { drawWarp, sampleAt, warpCoordinates, type WarpOptions } from './roi-warp.js';
 
@@ -97,17 +99,25 @@ export function drawStarts(label: ChainImage, sample: Sample, o: PosNegCropOptio
   return starts;
 }
 
-/** The TransformImpl of a PosNeg crop. */
+/**
+ * The TransformImpl of a PosNeg crop. Unwarped crops are lazy (crop-at.ts
+ * `cropLazy`): the boxes are drawn here and the voxels copied once, when
+ * the crops are materialised (into a batch row, fused with what follows).
+ */
 export function posNegCrop(o: PosNegCropOptions): TransformImpl {
   const targets = [...o.imageFields, o.labelField];
+  const lazy = !isWarped(o);
   return {
     fields: targets,
+    lazy,
     apply(sample, ctx) {
-      const label = getImage(sample, o.labelField, o.name);
+      // The label's values pick the centres: it must be made (a lazy label, rare, is made here).
+      const anyLabel = getAnyImage(sample, o.labelField, o.name);
+      const label = isLazyImage(anyLabel) ? materialiseImage(anyLabel, ctx.alloc, ctx.luts) : anyLabel;
       checkCroppable(label, o.size, o.name, o.labelField);
       const dims = spatialShape(label);
       const images = o.imageFields.map((f) => {
-        const img = getImage(sample, f, o.name);
+        const img = lazy ? getAnyImage(sample, f, o.name) : getImage(sample, f, o.name);
         checkCroppable(img, o.size, o.name, f);
         const s = spatialShape(img);
         if (s.some((d, a) => d !== dims[a]))
@@ -119,13 +129,18 @@ export function posNegCrop(o: PosNegCropOptions): TransformImpl {
         return img;
       });
       const starts = drawStarts(label, sample, o, ctx);
-      // One warp per crop; its source coordinates are computed once and shared by every field.
-      const coords = isWarped(o) ? drawWarps(o, starts, dims, ctx) : undefined;
       const out: Sample = { ...sample };
       // The indices describe the whole volume, not the crops: they must not travel on.
       delete out[fgBgIndicesField(o.labelField)];
-      for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k], starts, o, coords, false, ctx.alloc);
-      out[o.labelField] = cropAll(label, starts, o, coords, true, ctx.alloc);
+      if (lazy) {
+        for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropLazy(images[k], starts, o.size, o.batched, ctx.alloc, ctx.luts);
+        out[o.labelField] = cropLazy(label, starts, o.size, o.batched, ctx.alloc, ctx.luts);
+        return out;
+      }
+      // One warp per crop; its source coordinates are computed once and shared by every field.
+      const coords = drawWarps(o, starts, dims, ctx);
+      for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k] as ChainImage, starts, o, coords, false);
+      out[o.labelField] = cropAll(label, starts, o, coords, true);
       return out;
     },
   };
@@ -146,30 +161,15 @@ function drawWarps(o: PosNegCropOptions, starts: number[][], dims: number[], ctx
   return coords;
 }
 
-/** All crops of one field, into one allocation. */
-function cropAll(
-  img: ChainImage,
-  starts: number[][],
-  o: PosNegCropOptions,
-  coords: Float32Array[] | undefined,
-  isLabel: boolean,
-  alloc?: TransformContext['alloc'],
-): ChainImage {
+/** All warped crops of one field, into one allocation (interpolated at the warp's coordinates). */
+function cropAll(img: ChainImage, starts: number[][], o: PosNegCropOptions, coords: Float32Array[], isLabel: boolean): ChainImage {
   const C = channelCount(img);
   let per = C;
   for (const s of o.size) per *= s;
-  // A warped image is interpolated: float32. Labels (nearest) and plain crops keep their type.
-  const dtype: ArrayDType = isWarped(o) && !isLabel ? 'float32' : arrayDTypeOf(img.data);
-  // Recycled memory (where the runner offers it) is stale: cropInto leaves the
-  // padding of a box reaching outside the volume untouched, so zero it then.
-  const dims = spatialShape(img);
-  const inside = starts.every((s) => s.every((v, a) => v >= 0 && v + o.size[a] <= dims[a]));
-  const data = alloc && !coords ? alloc(dtype, per * starts.length) : new ARRAY_CTORS[dtype](per * starts.length);
-  if (alloc && !coords && !inside) data.fill(0);
-  for (let j = 0; j < starts.length; j++) {
-    if (coords) sampleAt(img, coords[j], isLabel, data, j * per);
-    else cropInto(img, starts[j], o.size, data, j * per);
-  }
+  // A warped image is interpolated: float32. Labels (nearest) keep their type.
+  const dtype: ArrayDType = isLabel ? arrayDTypeOf(img.data) : 'float32';
+  const data = new ARRAY_CTORS[dtype](per * starts.length);
+  for (let j = 0; j < starts.length; j++) sampleAt(img, coords[j], isLabel, data, j * per);
   // A warped crop keeps the affine of its unwarped box (the warp is an augmentation, not a new geometry).
   const affine = croppedAffine(img.affine, starts[0]);
   const meta = { ...img.meta, cropStarts: starts.map((s) => s.slice()) };
