@@ -42,8 +42,23 @@ export interface PipelineOptions {
   batchSize?: number;
   /** A batching crop already made the batch: each sample's crops are one batch. */
   batchedByTransforms?: boolean;
-  /** Worker threads; 0 runs the chain on the calling thread. */
+  /**
+   * Worker threads; 0 runs the chain on the calling thread. More than the
+   * machine's cores are capped to the cores (output never depends on the
+   * count) unless `exactWorkers`.
+   */
   workers?: number;
+  /** Start exactly `workers` threads, even more than the cores (--workers N, VOXELPIPE_WORKERS). */
+  exactWorkers?: boolean;
+  /**
+   * Memory budget in bytes (image_pipeline.args.max_memory, --max-memory):
+   * what is in flight and ready (batch slots, caches, workers' volumes) is
+   * kept under it; a unit that alone cannot fit is refused in one line.
+   * Default: half of the machine's memory.
+   */
+  maxMemory?: number;
+  /** Hand out batches with arrays of their own (consumers that keep batches) instead of views of shared slots. */
+  copyBatches?: boolean;
   /** Ready batches buffered ahead of the consumer. */
   prefetch?: number;
   seed?: number;

@@ -1,20 +1,21 @@
 import { pathToFileURL } from 'node:url';
 import { VoxelpipeError } from '../util/errors.js';
-import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.js';
+import type { ArrayDType, VoxelArray } from '../volume/dtype.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
-import { batchCount, channelCount, isChainImage, spatialShape, type Sample } from '../transforms/image.js';
-import { isAnyImage, isLazyImage, type AnyImage } from '../transforms/lazy/lazy-image.js';
-import { LutCache, writeLazy } from '../transforms/lazy/materialise.js';
-import { numElements } from '../volume/volume.js';
+import { isChainImage, type Sample } from '../transforms/image.js';
+import { isLazyImage } from '../transforms/lazy/lazy-image.js';
+import { LutCache } from '../transforms/lazy/materialise.js';
 import type { TransformDefinition } from '../transforms/types.js';
 import { createChainAsync, type ApplyOptions, type Chain, type ChainStats } from '../transforms/chain.js';
 import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
 import { DiskCache } from '../cache/disk-cache.js';
 import { ScratchArena } from './scratch-arena.js';
 import { prefixKey } from '../cache/key.js';
-import type { DataFormat } from './batch.js';
-import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
-import type { ChainEntry, ItemFields, LabelEncoding } from './options.js';
+import { allocOutput } from './layout.js';
+import type { ChainEntry, ItemFields } from './options.js';
+import { layoutUnit, type FieldRows, type OutputConfig, type UnitDest } from './unit-output.js';
+
+export type { FieldRows, UnitDest } from './unit-output.js';
 
 /**
  * Turns one datalist item into the rows it contributes to a batch: runs the
@@ -25,20 +26,10 @@ import type { ChainEntry, ItemFields, LabelEncoding } from './options.js';
  */
 
 /** The serialisable part of the options a worker needs. */
-export interface ProcessorConfig {
+export interface ProcessorConfig extends OutputConfig {
   transforms: ChainEntry[];
   root?: string;
   seed: number;
-  fields: string[];
-  labelField: string;
-  task: 'segmentation' | 'classification';
-  cropSize?: number[];
-  dataFormat: DataFormat;
-  imageChannels?: number;
-  labelChannels?: number;
-  imageDtype: ArrayDType;
-  labelDtype: ArrayDType;
-  labelEncoding?: LabelEncoding;
   extraTransforms?: string;
   /** Persistent cache folder of prefix outputs (absent: none). */
   cacheDir?: string;
@@ -51,6 +42,10 @@ export interface SampleTask {
   position: number;
   itemIndex: number;
   item: ItemFields;
+  /** Make only this part of the sample's crop batches (batches_to_gen_at_once). */
+  part?: { index: number; count: number };
+  /** Where its rows go: a batch slot in shared memory (absent: buffers of its own). */
+  dest?: UnitDest;
 }
 
 /** What the pipeline asks a worker to do. */
@@ -60,17 +55,6 @@ export type WorkerTask =
   | { kind: 'prefix'; item: ItemFields }
   /** Fill the persistent cache for an item; only the outcome comes back. */
   | { kind: 'warm'; item: ItemFields };
-
-export interface FieldRows {
-  buffer: ArrayBuffer;
-  dtype: ArrayDType;
-  /** Shape of one row (without the batch axis). */
-  rowShape: number[];
-  /** Rows this sample contributes (its crop count; 1 when not batched). */
-  rows: number;
-  /** The sample carried a crop-batch axis. */
-  batched: boolean;
-}
 
 /** A deterministic prefix output, and how it was obtained. */
 export interface PrefixResult {
@@ -84,6 +68,8 @@ export interface PrefixResult {
 export interface SampleResult {
   position: number;
   itemIndex: number;
+  part?: { index: number; count: number };
+  /** Per field: the rows, written into the task's `dest` or in a buffer of their own. */
   fields: Record<string, FieldRows>;
   /** Nanoseconds spent in each transform of the chain (named in `names`: inserted steps included). */
   timings: number[];
@@ -135,15 +121,10 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
   // Lookup tables of the value maps this worker applies (a fixed map's 64K table is built once).
   const luts = new LutCache(64);
   const finish = (sample: Sample, task: SampleTask, stats: ChainStats): ProcessorOutput => {
-    const fields: Record<string, FieldRows> = {};
-    const transferList: ArrayBuffer[] = [];
-    for (const name of cfg.fields) {
-      const rows = layoutField(cfg, name, sample[name], task.item, luts);
-      fields[name] = rows;
-      transferList.push(rows.buffer);
-    }
+    const { fields, transferList } = layoutUnit(cfg, sample, task.item, itemSource(task.item), luts, task.dest);
     const timings = stats.transforms.map((t) => t.totalNs);
-    return { result: { position: task.position, itemIndex: task.itemIndex, fields, timings, names }, transferList };
+    const result: SampleResult = { position: task.position, itemIndex: task.itemIndex, fields, timings, names, ...(task.part ? { part: task.part } : {}) };
+    return { result, transferList };
   };
   const key = (task: SampleTask) => ({ seed: cfg.seed, epoch: task.epoch, index: task.position });
   const scratch = new ScratchArena();
@@ -184,7 +165,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     const stats = chain.newStats();
     // The tail's outputs die with the sample; the cached prefix is only read.
     scratch.reset();
-    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc, keepLazy: true, luts }));
+    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc, keepLazy: true, luts, part: task.part }));
     const res = finish(out, task, stats);
     if (hit !== undefined) res.result.cacheHit = hit;
     if (warnings?.length) res.result.warnings = warnings;
@@ -202,7 +183,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
       const stats = chain.newStats();
       // Nothing of this sample outlives `finish` (it lays the fields out in new buffers): recycle.
       scratch.reset();
-      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc, keepLazy: true, luts }));
+      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc, keepLazy: true, luts, part: task.part }));
       return finish(out, task, stats);
     },
     prefix: prefixOf,
@@ -269,71 +250,4 @@ export function itemSource(item: ItemFields): string {
   if (typeof img === 'string') return img;
   if (Array.isArray(img)) return img.join(', ');
   return JSON.stringify(item).slice(0, 80);
-}
-
-function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: ItemFields, luts: LutCache): FieldRows {
-  const isLabel = name === cfg.labelField;
-  if (isAnyImage(value)) return layoutImage(cfg, name, value, item, isLabel, luts);
-  if (value === undefined)
-    throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: the chain produced no field "${name}" (fields: ${Object.keys(item).join(', ')})`);
-  if (isLabel && cfg.task === 'classification') return encodeClassLabel(cfg, value, item);
-  // Plain numbers (weights, extra inputs) become one float per row.
-  const values = typeof value === 'number' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'number') ? (value as number[]) : undefined;
-  if (!values)
-    throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: field "${name}" holds ${typeof value}, expected an image or numbers`);
-  const out = new Float32Array(values);
-  return { buffer: out.buffer, dtype: 'float32', rowShape: typeof value === 'number' ? [] : [values.length], rows: 1, batched: false };
-}
-
-function layoutImage(cfg: ProcessorConfig, name: string, img: AnyImage, item: ItemFields, isLabel: boolean, luts: LutCache): FieldRows {
-  const spatial = spatialShape(img);
-  const crop = cfg.cropSize;
-  if (crop && (crop.length !== spatial.length || crop.some((c, d) => c !== -1 && c !== spatial[d])))
-    throw new VoxelpipeError(
-      'ERR_SHAPE_MISMATCH',
-      `${itemSource(item)}: field "${name}" has spatial shape [${spatial}] after the chain, output_crop_size is [${crop}]`,
-    );
-  const wantChannels = isLabel ? cfg.labelChannels : name === 'image' ? cfg.imageChannels : undefined;
-  if (wantChannels !== undefined && channelCount(img) !== wantChannels)
-    throw new VoxelpipeError(
-      'ERR_SHAPE_MISMATCH',
-      `${itemSource(item)}: field "${name}" has ${channelCount(img)} channels, output_${isLabel ? 'label' : 'image'}_channels is ${wantChannels}`,
-    );
-  const dtype = isLabel ? cfg.labelDtype : cfg.imageDtype;
-  const shape = networkShape(img, cfg.dataFormat);
-  const rows = batchCount(img);
-  const out = allocOutput(dtype, numElements(img.shape));
-  // A lazy image is materialised here, once, straight into the network layout (the fused path).
-  if (isLazyImage(img)) writeLazy(img, out, 0, cfg.dataFormat, luts);
-  else writeNetworkLayout(img, cfg.dataFormat, out, 0);
-  return { buffer: out.buffer as ArrayBuffer, dtype, rowShape: img.batched ? shape.slice(1) : shape, rows, batched: img.batched };
-}
-
-function encodeClassLabel(cfg: ProcessorConfig, value: unknown, item: ItemFields): FieldRows {
-  const enc = cfg.labelEncoding ?? { kind: 'index' };
-  const bad = (what: string) => new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: label ${JSON.stringify(value)} ${what}`);
-  const Ctor = ARRAY_CTORS[cfg.labelDtype];
-  if (enc.kind === 'index') {
-    const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw bad('is not a class index');
-    const out = new Ctor(1);
-    out[0] = v;
-    return { buffer: out.buffer as ArrayBuffer, dtype: cfg.labelDtype, rowShape: [], rows: 1, batched: false };
-  }
-  const out = new Ctor(enc.classes);
-  if (enc.kind === 'onehot') {
-    const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
-    if (Array.isArray(value) && value.length === enc.classes) {
-      for (let k = 0; k < enc.classes; k++) out[k] = Number(value[k]);
-    } else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < enc.classes) out[v] = 1;
-    else throw bad(`is not a class index in 0..${enc.classes - 1} or a vector of ${enc.classes}`);
-  } else if (enc.classes === 1 && (typeof value === 'number' || (Array.isArray(value) && value.length === 1 && typeof value[0] === 'number'))) {
-    // A single binary head ([1]): the 0/1 value itself.
-    out[0] = typeof value === 'number' ? value : (value[0] as number);
-  } else {
-    if (!Array.isArray(value) || value.length !== enc.classes || value.some((x) => typeof x !== 'number'))
-      throw bad(`is not a vector of ${enc.classes} numbers (multi-label)`);
-    for (let k = 0; k < enc.classes; k++) out[k] = value[k] as number;
-  }
-  return { buffer: out.buffer as ArrayBuffer, dtype: cfg.labelDtype, rowShape: [enc.classes], rows: 1, batched: false };
 }

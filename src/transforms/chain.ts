@@ -65,6 +65,8 @@ export interface ApplyOptions {
   keepLazy?: boolean;
   /** Lookup tables of value maps, reused across samples (one per worker). */
   luts?: LutCache;
+  /** Make only part `index` of `count` of a sample's crop batches (TransformContext.part). */
+  part?: { index: number; count: number };
 }
 
 /** One transform application, as `ApplyOptions.onStep` reports it. */
@@ -135,6 +137,7 @@ class ChainContext implements TransformContext {
     readonly root: string | undefined,
     readonly alloc: ((dtype: ArrayDType, length: number) => VoxelArray) | undefined,
     readonly luts: LutCache | undefined,
+    readonly part: { index: number; count: number } | undefined,
   ) {}
 
   get rng(): Rng {
@@ -197,7 +200,7 @@ export class Chain {
     let s = sample;
     for (let i = from; i < to; i++) {
       const t = this.transforms[i];
-      const ctx = new ChainContext(key, this.positions[i], t, this.root, options.alloc, options.luts);
+      const ctx = new ChainContext(key, this.positions[i], t, this.root, options.alloc, options.luts, options.part);
       const t0 = timed ? process.hrtime.bigint() : 0n;
       let out: Sample;
       try {

@@ -26,6 +26,14 @@ export interface TransformContext {
   alloc?(dtype: ArrayDType, length: number): VoxelArray;
   /** The runner's lookup tables of value maps (lazy-aware transforms that materialise pass it on). */
   luts?: LutCache;
+  /**
+   * When set, the sample is made in `count` parts and this call makes part
+   * `index`: a crop that emits `count` batches of crops at once (Clara's
+   * batches_to_gen_at_once) draws all of them as usual and emits only batch
+   * `index`, so the parts together equal one whole call. Other transforms
+   * ignore it (the pipeline splits only chains whose tail allows it).
+   */
+  part?: { index: number; count: number };
 }
 
 /** A constructed transform, ready to run. */

@@ -70,6 +70,11 @@ export interface PosNegCropOptions {
   batched: boolean;
   /** Use (or compute once) the cached fg/bg indices in the sample; else index the label on every call. */
   fast: boolean;
+  /**
+   * Crops per batch when `count` is several batches of them (batches_to_gen_at_once):
+   * with `ctx.part`, a call draws all `count` crops and emits only its part's batch.
+   */
+  partSize?: number;
   warp?: WarpOptions;
 }
 
@@ -128,7 +133,12 @@ export function posNegCrop(o: PosNegCropOptions): TransformImpl {
           );
         return img;
       });
-      const starts = drawStarts(label, sample, o, ctx);
+      let starts = drawStarts(label, sample, o, ctx);
+      if (ctx.part && o.partSize && lazy) {
+        const k = ctx.part.index;
+        starts = starts.slice(k * o.partSize, (k + 1) * o.partSize);
+        ctx.record({ part: k, parts: ctx.part.count });
+      }
       const out: Sample = { ...sample };
       // The indices describe the whole volume, not the crops: they must not travel on.
       delete out[fgBgIndicesField(o.labelField)];
