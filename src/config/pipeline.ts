@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { dtypeArg } from '../transforms/args.js';
 import { formatZodIssues, jsonPath } from '../util/schema-errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { CLARA2_PIPELINE_ARGS, clara2Text } from './clara-names.js';
 
 /**
  * The `image_pipeline` entry: Clara's 14 pipeline classes (CLARA-3.1.md
@@ -142,6 +143,7 @@ function schemaFor(cls: PipelineClass) {
 
 /** Why an arg another pipeline class takes is not allowed on this one. */
 function notForThisClass(key: string, cls: PipelineClass): string | undefined {
+  if (Object.hasOwn(CLARA2_PIPELINE_ARGS, key)) return clara2Text(key, CLARA2_PIPELINE_ARGS[key]);
   if (key in cacheArgs && !cls.withCache) return `only the *WithCache pipelines take ${key} (use ${cls.name}WithCache for Smart Cache)`;
   if (key in kerasArgs && !cls.keras) return `only the Keras pipelines take ${key} (e.g. ${cls.task === 'classification' ? 'ClassificationKerasImagePipeline' : 'SegmentationKerasImagePipeline'})`;
   if (key in segmentationArgs && cls.task === 'classification') return `${key} is a segmentation arg; ${cls.name} takes output_label_format`;
