@@ -72,7 +72,11 @@ const baseArgs = {
   output_data_format: z.enum(['channels_first', 'channels_last']).default('channels_first'),
   /** Default: the length of output_crop_size (real configs give [384, 384] without output_data_dims: 2). */
   output_data_dims: z.union([z.literal(2), z.literal(3)]).optional(),
-  output_image_channels: count(1).default(1),
+  /**
+   * Clara's signature defaults it to 1, but real configs leave it out while
+   * producing more channels (multi-modal images): checked only when given.
+   */
+  output_image_channels: count(1).optional(),
   output_image_dtype: dtypeArg.default('float32'),
   output_batch_size: count(0).default(10),
   batched_by_transforms: z.boolean().default(false),
@@ -93,7 +97,8 @@ const baseArgs = {
   batch_transforms: z.array(z.unknown()).optional(),
 };
 const segmentationArgs = {
-  output_label_channels: count(1).default(1),
+  /** As output_image_channels: a BraTS chain makes 3 label channels without saying so; checked only when given. */
+  output_label_channels: count(1).optional(),
   output_label_dtype: dtypeArg.default('float32'),
 };
 const classificationArgs = {

@@ -208,3 +208,75 @@ export function writeClassificationMmar(dir: string): Mmar {
   });
   return mmar;
 }
+
+/**
+ * A BraTS-like MMAR: four modality files per case (one channel each) and a
+ * label of BraTS classes 0/1/2/4. The chain turns the label into 3 binary
+ * channels (TC, WT, ET) with ConvertToMultiChannelBasedOnBratsClasses; the
+ * pipelines state output_image_channels 4 and, as real configs do, no
+ * output_label_channels.
+ */
+export function writeBratsMmar(dir: string, cases = 2, shape = [16, 16, 8]): Mmar {
+  const root = join(dir, 'mmar');
+  const dataRoot = join(dir, 'brats');
+  const n = shape.reduce((a, b) => a * b, 1);
+  const modalities = ['flair', 't1', 't1ce', 't2'];
+  const items = Array.from({ length: cases }, (_, c) => {
+    const image = modalities.map((m) => `imagesTr/BraTS_${c}_${m}.nii.gz`);
+    image.forEach((f, k) => {
+      mkdirSync(dirname(join(dataRoot, f)), { recursive: true });
+      const px = new Int16Array(n);
+      for (let i = 0; i < n; i++) px[i] = (i * (k + 3) + c) % 500;
+      writeNifti(join(dataRoot, f), volume(shape, px));
+    });
+    const label = `labelsTr/BraTS_${c}.nii.gz`;
+    mkdirSync(dirname(join(dataRoot, label)), { recursive: true });
+    const lab = new Uint8Array(n);
+    for (let i = 0; i < n; i++) lab[i] = [0, 0, 1, 2, 4][(i + c) % 5];
+    writeNifti(join(dataRoot, label), volume(shape, lab));
+    return { image, label };
+  });
+  const mmar: Mmar = {
+    root,
+    config: join(root, 'config', 'config_train.json'),
+    env: join(root, 'config', 'environment.json'),
+    datalist: join(root, 'config', 'dataset_0.json'),
+    dataRoot,
+  };
+  writeJson(mmar.datalist, { training: items, validation: items });
+  writeJson(mmar.env, { DATA_ROOT: dataRoot, DATASET_JSON: 'config/dataset_0.json', PROCESSING_TASK: 'segmentation' });
+  const pipeline = (key: string, crop: number[]) => ({
+    name: 'SegmentationImagePipeline',
+    args: {
+      data_list_file_path: '{DATASET_JSON}',
+      data_file_base_dir: '{DATA_ROOT}',
+      data_list_key: key,
+      output_crop_size: crop,
+      output_batch_size: 1,
+      output_image_channels: 4,
+      num_workers: 0,
+      prefetch_size: 0,
+    },
+  });
+  writeJson(mmar.config, {
+    epochs: 300,
+    train: {
+      loss: { name: 'Dice' },
+      model: { name: 'SegResnet', args: { num_classes: 3 } },
+      pre_transforms: [
+        { name: 'LoadNifti', args: { fields: ['image', 'label'] } },
+        { name: 'ConvertToChannelsFirst', args: { fields: ['image', 'label'] } },
+        { name: 'ConvertToMultiChannelBasedOnBratsClasses', args: { fields: 'label' } },
+        { name: 'NormalizeNonzeroIntensities', args: { fields: 'image' } },
+        { name: 'CropFixedSizeRandomCenter', args: { fields: ['image', 'label'], size: [8, 8, 8] } },
+      ],
+      image_pipeline: pipeline('training', [8, 8, 8]),
+    },
+    validate: {
+      metrics: [{ name: 'ComputeAverageDice', args: { name: 'val_mean_dice' } }],
+      pre_transforms: [{ ref: 'LoadNifti' }, { ref: 'ConvertToChannelsFirst' }, { ref: 'ConvertToMultiChannelBasedOnBratsClasses' }, { ref: 'NormalizeNonzeroIntensities' }],
+      image_pipeline: pipeline('validation', [-1, -1, -1]),
+    },
+  });
+  return mmar;
+}
