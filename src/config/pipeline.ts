@@ -3,6 +3,7 @@ import { dtypeArg } from '../transforms/args.js';
 import { formatZodIssues, jsonPath } from '../util/schema-errors.js';
 import { didYouMean } from '../util/suggest.js';
 import { CLARA2_PIPELINE_ARGS, clara2Text } from './clara-names.js';
+import { parseByteSize } from './byte-size.js';
 
 /**
  * The `image_pipeline` entry: Clara's 14 pipeline classes (CLARA-3.1.md
@@ -63,6 +64,15 @@ const labelFormat = z
   .union([count(1), z.array(count(1)).min(1)])
   .transform((v) => (typeof v === 'number' ? [v] : v));
 
+/** `max_memory`: bytes, or "8GB" / "512MiB" (byte-size.ts), as whole bytes. */
+const byteSize = z.unknown().transform((v, ctx) => {
+  const r = parseByteSize(v);
+  if ('bytes' in r) return r.bytes;
+  // The problem already shows the value: no input, so the formatter adds no second "got".
+  ctx.addIssue({ code: 'custom', message: r.problem, input: undefined });
+  return z.NEVER;
+});
+
 const baseArgs = {
   data_list_file_path: z.string().min(1),
   /** Default (not Clara's: Clara required it): the datalist file's folder, as MONAI's load_decathlon_datalist. */
@@ -92,6 +102,12 @@ const baseArgs = {
   cache_dir: z.string().min(1).optional(),
   /** voxelpipe: refuse a Smart Cache larger than this many bytes; `--cache-max-bytes` overrides it. */
   cache_max_bytes: count(1).optional(),
+  /**
+   * voxelpipe: the memory budget of the pipeline (prefix outputs, crops and
+   * batches in flight and ready), in bytes or as "8GB" / "512MiB"; the
+   * engine keeps what it holds under it. `--max-memory` overrides it.
+   */
+  max_memory: byteSize.optional(),
   /** Normally injected from the section's pre_transforms / batch_transforms; accepted here too. */
   transforms: z.array(z.unknown()).optional(),
   batch_transforms: z.array(z.unknown()).optional(),

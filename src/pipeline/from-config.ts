@@ -87,5 +87,6 @@ export function pipelineOptionsFromSpec(config: ConfigSpec, spec: PipelineSpec, 
       ? { numCacheObjects: a.num_cache_objects!, replacePercent: a.replace_percent ?? 0, maxBytes: overrides.cacheMaxBytes ?? a.cache_max_bytes }
       : undefined,
     cacheDir: overrides.cacheDir ?? (a.cache_dir ? resolve(config.root, a.cache_dir) : undefined),
+    maxMemory: a.max_memory,
   };
 }
