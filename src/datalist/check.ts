@@ -6,6 +6,7 @@ import { isVoxelpipeError } from '../util/errors.js';
 import { jsonPath } from '../util/schema-errors.js';
 import type { ImagePipelineSpec } from '../config/index.js';
 import type { Item } from './datalist.js';
+import type { Json } from '../config/variables.js';
 
 /**
  * Checks the files of datalist items, reading headers only wherever it can
@@ -228,8 +229,25 @@ export function checkListValues(items: readonly Item[], key: string, pipeline: I
   const classes = format ? (format.length === 1 ? Math.max(format[0], 2) : format.length) : undefined;
   const vectorLength = format ? (format.length === 1 && format[0] === 1 ? 1 : classes) : undefined;
   let firstLength: { n: number; index: number } | undefined;
+  // Without output_label_format the kind of the first label decides (numbers: class indices, vectors: multi-label).
+  let firstKind: { vector: boolean; index: number } | undefined;
   for (const item of items) {
     const label = item.fields.label;
+    if (!format && (typeof label === 'number' || (Array.isArray(label) && !item.fileFields.includes('label')))) {
+      const vector = Array.isArray(label);
+      if (firstKind === undefined) firstKind = { vector, index: item.index };
+      else if (firstKind.vector !== vector) {
+        const first = jsonPath(key, firstKind.index, 'label');
+        add(
+          item,
+          'label',
+          vector
+            ? `a vector of ${(label as Json[]).length} values, but ${first} is a class index; give every item the same kind of label, or set ${pipeline.jsonPath}.args.output_label_format`
+            : `a class index, but ${first} is a vector (multi-label); give every item the same kind of label, or set ${pipeline.jsonPath}.args.output_label_format`,
+        );
+        continue;
+      }
+    }
     if (typeof label === 'number') {
       if (classes !== undefined && label >= classes)
         add(item, 'label', `class index ${label} is out of range: ${pipeline.jsonPath}.args.output_label_format ${JSON.stringify(format)} gives ${classes} classes`);

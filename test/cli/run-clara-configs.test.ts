@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runCli } from '../../src/cli/program.js';
 import { tempDir } from '../helpers.js';
-import { writeBratsMmar } from '../config/mmars.js';
+import { findings, writeBratsMmar, writeMultiLabelPngMmar } from '../config/mmars.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createDefaultRegistry } from '../../src/transforms/catalogue.js';
+import { createPipeline, pipelineOptionsFromSpec } from '../../src/pipeline/index.js';
 
 /** Clara 3.x training configs that real users run, through `voxelpipe run`. */
 
@@ -32,4 +35,38 @@ test('run: a BraTS validate section makes 3 label channels without output_label_
   const bad = await cli('run', '--config', m.config, '--mmar', m.root, '--section', 'validate', '--json');
   assert.equal(bad.code, 1);
   assert.match(bad.err, /BraTS_0_flair\.nii\.gz.*: field "label" has 3 channels, output_label_channels is 1\n$/);
+});
+
+test('run: a multi-label PNG datalist without output_label_format gives [B, K] 0/1 labels, K from the vectors', async (t) => {
+  const m = writeMultiLabelPngMmar(tempDir(t), 14);
+  const r = await cli('run', '--config', m.config, '--mmar', m.root, '--json');
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.deepEqual(s.fields.label, { shape: [3, 14], dtype: 'float32' });
+  assert.deepEqual(s.fields.image, { shape: [3, 1, 32, 32], dtype: 'float32' });
+  assert.equal(s.samples, 6);
+
+  // The rows are the datalist's vectors, in datalist order (shuffle: false).
+  const config = loadConfig({ config: m.config, mmar: m.root, registry: createDefaultRegistry() });
+  const p = createPipeline(pipelineOptionsFromSpec(config, config.train!, { workers: 0 }));
+  try {
+    const rows: number[][] = [];
+    for await (const b of p.epoch(0)) for (let i = 0; i < b.fields.label.shape[0]; i++) rows.push([...b.fields.label.data.subarray(i * 14, (i + 1) * 14)]);
+    assert.deepEqual(rows, m.labels);
+  } finally {
+    await p.close();
+  }
+});
+
+test('run: multi-label vectors of different lengths are refused in one line naming the item', async (t) => {
+  const m = writeMultiLabelPngMmar(tempDir(t), 14);
+  const list = JSON.parse(readFileSync(m.datalist, 'utf8'));
+  list.training[4].label = findings(4, 13);
+  writeFileSync(m.datalist, JSON.stringify(list));
+  const r = await cli('run', '--config', m.config, '--mmar', m.root, '--json');
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.err.split('\n').at(-2),
+    `voxelpipe: ${m.datalist}: training[4].label: a vector of 13 values, but training[0].label has 14; every multi-label vector needs the same length (or set output_label_format)`,
+  );
 });

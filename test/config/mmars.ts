@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { writeNifti } from '../../src/io/index.js';
 import type { Volume } from '../../src/volume/volume.js';
 import type { VoxelArray } from '../../src/volume/dtype.js';
+import { makeClassificationDataset } from '../../src/synthetic/datasets.js';
 
 /**
  * Real-shaped Clara MMARs for tests: config/config_train.json,
@@ -279,4 +280,57 @@ export function writeBratsMmar(dir: string, cases = 2, shape = [16, 16, 8]): Mma
     },
   });
   return mmar;
+}
+
+/** CheXpert-style 0/1 finding vectors: item i has finding k when (i + k) % 3 === 0. */
+export function findings(i: number, k: number): number[] {
+  return Array.from({ length: k }, (_, j) => ((i + j) % 3 === 0 ? 1 : 0));
+}
+
+/**
+ * A chest-X-ray-like multi-label MMAR: 8-bit PNGs (the synthetic
+ * classification set) whose datalist labels are 0/1 vectors of `findingsCount`
+ * findings, and a ClassificationImagePipeline with no output_label_format.
+ */
+export function writeMultiLabelPngMmar(dir: string, findingsCount = 14): Mmar & { labels: number[][] } {
+  const root = join(dir, 'mmar');
+  const data = makeClassificationDataset({ dir: join(dir, 'cxr'), perClass: [2, 2, 2], size: 32 });
+  const training = data.training.map((e, i) => ({ image: e.image, label: findings(i, findingsCount) }));
+  const mmar: Mmar = {
+    root,
+    config: join(root, 'config', 'config_train.json'),
+    env: join(root, 'config', 'environment.json'),
+    datalist: data.datalist,
+    dataRoot: data.dataRoot,
+  };
+  writeJson(mmar.datalist, { training, validation: training.slice(0, 2) });
+  writeJson(mmar.env, { DATA_ROOT: data.dataRoot, DATASET_JSON: data.datalist, PROCESSING_TASK: 'classification' });
+  const pipeline = (key: string) => ({
+    name: 'ClassificationImagePipeline',
+    args: {
+      data_list_file_path: '{DATASET_JSON}',
+      data_file_base_dir: '{DATA_ROOT}',
+      data_list_key: key,
+      output_crop_size: [32, 32],
+      output_batch_size: 3,
+      shuffle: false,
+      num_workers: 1,
+      prefetch_size: 2,
+    },
+  });
+  writeJson(mmar.config, {
+    epochs: 10,
+    train: {
+      loss: { name: 'BinaryClassificationLoss' },
+      model: { name: 'DenseNet121', args: { num_classes: findingsCount } },
+      pre_transforms: [
+        { name: 'LoadPng', args: { fields: 'image' } },
+        { name: 'ConvertToChannelsFirst', args: { fields: 'image' } },
+        { name: 'ScaleIntensityRange', args: { fields: 'image', a_min: 0, a_max: 255, b_min: 0.0, b_max: 1.0, clip: true } },
+      ],
+      image_pipeline: pipeline('training'),
+    },
+    validate: { pre_transforms: [{ ref: 'LoadPng' }, { ref: 'ConvertToChannelsFirst' }, { ref: 'ScaleIntensityRange' }], image_pipeline: pipeline('validation') },
+  });
+  return { ...mmar, labels: training.map((t) => t.label) };
 }

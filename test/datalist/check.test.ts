@@ -114,6 +114,17 @@ test('classification labels agree with output_label_format and each other; eleme
   );
   assert.deepEqual(
     checkListValues(items, 'training', pipeline({ output_label_format: null, sampling: null })).map((p) => `${p.location}: ${p.message}`),
-    ['training[3].label: a vector of 2 values, but training[2] has 3'],
+    [
+      'training[2].label: a vector of 3 values, but training[0].label is a class index; give every item the same kind of label, or set train.image_pipeline.args.output_label_format',
+      'training[3].label: a vector of 2 values, but training[0].label is a class index; give every item the same kind of label, or set train.image_pipeline.args.output_label_format',
+    ],
+  );
+  // Without output_label_format, multi-label vectors need one length; a number among vectors is named too.
+  assert.deepEqual(
+    checkListValues(items.slice(2).concat(it(4, { label: 1 })), 'training', pipeline({ output_label_format: null, sampling: null })).map((p) => `${p.location}: ${p.message}`),
+    [
+      'training[3].label: a vector of 2 values, but training[2] has 3',
+      'training[4].label: a class index, but training[2].label is a vector (multi-label); give every item the same kind of label, or set train.image_pipeline.args.output_label_format',
+    ],
   );
 });
