@@ -70,3 +70,19 @@ test('run: multi-label vectors of different lengths are refused in one line nami
     `voxelpipe: ${m.datalist}: training[4].label: a vector of 13 values, but training[0].label has 14; every multi-label vector needs the same length (or set output_label_format)`,
   );
 });
+
+test('an evaluation-free training config (no validate section, no metrics) validates and runs; --section validate says what is missing', async (t) => {
+  const m = writeBratsMmar(tempDir(t), 1);
+  const config = JSON.parse(readFileSync(m.config, 'utf8'));
+  delete config.validate;
+  writeFileSync(m.config, JSON.stringify(config));
+  const v = await cli('validate', '--config', m.config, '--mmar', m.root);
+  assert.equal(v.code, 0, v.err);
+  assert.match(v.out, /^train +SegmentationImagePipeline, datalist .* \[training\]: 1 entry\nok: 1 entry, 5 files decoded, no problems\n$/);
+  const r = await cli('run', '--config', m.config, '--mmar', m.root, '--json');
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out).fields.label.shape, [1, 3, 8, 8, 8]);
+  const none = await cli('run', '--config', m.config, '--mmar', m.root, '--section', 'validate');
+  assert.equal(none.code, 1);
+  assert.match(none.err, /has no "validate" section with an image_pipeline\n$/);
+});
