@@ -61,6 +61,14 @@ export interface TransformDefinition<S extends z.ZodType = z.ZodType> {
   readonly summary: string;
   /** Closest MONAI equivalent, for the README table. */
   readonly monai?: string;
+  /**
+   * Other spellings the registry accepts for this name (MONAI's `ToTensorD`,
+   * `ToTensorDict` beside `ToTensord`); a transform built from one reports
+   * the canonical `name`.
+   */
+  readonly aliases?: readonly string[];
+  /** Which vocabulary the name comes from (the README has one table per vocabulary; default 'clara'). */
+  readonly vocabulary?: 'clara' | 'monai';
   /** Args schema: defaults, types and ranges live here (a strict object: unknown keys are errors). */
   readonly args: S;
   /** Whether the transform draws from the rng (per-instance override via `TransformImpl.isRandom`). */

@@ -11,3 +11,4 @@ export { window, crop, pad, PAD_MODES, type PadMode } from './window.js';
 export { resample, zoom, type AxisMap, type Edge } from './resample.js';
 export { rotate, planeRotation, matmul3, type Mat3 } from './rotate.js';
 export { foregroundBox, type Box } from './bounding-box.js';
+export { gaussianSmooth, gaussianKernel1d, erf } from './gaussian.js';
