@@ -85,7 +85,7 @@ function cropView(img: ChainImage, j: number): ChainImage {
 }
 
 /** Crops of one field as one batched image (dtypes that differ, e.g. some crops noised, are promoted to float32). */
-function stack(parts: ChainImage[], field: string, transform: string): ChainImage {
+export function stack(parts: ChainImage[], field: string, transform: string): ChainImage {
   const first = parts[0];
   let dtype: ArrayDType = arrayDTypeOf(first.data);
   for (const p of parts) {

@@ -82,6 +82,7 @@ export class TransformRegistry {
       isRandom: impl.isRandom ?? def.isRandom,
       fields: impl.fields,
       apply: impl.apply,
+      ...(impl.prefixStep ? { prefixStep: impl.prefixStep } : {}),
     });
   }
 }
