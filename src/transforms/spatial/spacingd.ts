@@ -3,7 +3,10 @@ import { VoxelpipeError } from '../../util/errors.js';
 import { defineTransform } from '../types.js';
 import { spatialRank, spatialShape, type ChainImage } from '../image.js';
 import { allowMissingArg, keysArg, mapKeys, monaiDTypeArg, monaiSpellings, oneOrPerKey, perKey } from '../monai-dict.js';
-import { resampleImage } from './spatial-image.js';
+import { arrayDTypeOf } from '../../volume/dtype.js';
+import { gridSampleAffine } from '../kernels/index.js';
+import { convertImage } from '../load/loader.js';
+import { gridOf, regrid, resampleImage, type ShapeStep } from './spatial-image.js';
 import { gridModeArg } from './monai-spatial.js';
 
 const perAxisOrNull = z.union([z.number(), z.array(z.number().nullable()).min(1).max(3), z.null()]).default(null);
@@ -11,6 +14,11 @@ const perAxisOrNull = z.union([z.number(), z.array(z.number().nullable()).min(1)
 /** MONAI's voxel sizes: the norms of the affine's columns (not the header's pixdim). */
 function affineSpacing(img: ChainImage, rank: number): number[] {
   return Array.from({ length: rank }, (_, a) => Math.hypot(img.affine[0][a], img.affine[1][a], img.affine[2][a]));
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 function pick(v: number | readonly (number | null)[] | null, a: number): number {
@@ -74,9 +82,17 @@ export const Spacingd = defineTransform({
             return mn - 1e-3 <= d && d <= mx + 1e-3 ? d : t;
           });
           const scale = target.map((t, ax) => t / orig[ax]);
-          const out = n.map((d, ax) => Math.max(1, Math.round(a.scale_extent ? d / scale[ax] : (d - 1) / scale[ax] + 1)));
+          // numpy's round: half to even ((14 - 1) * 1.5 / 1 + 1 = 20.5 -> 20).
+          const out = n.map((d, ax) => Math.max(1, roundHalfEven(a.scale_extent ? d / scale[ax] : (d - 1) / scale[ax] + 1)));
           const maps = scale.map((sc) => ({ scale: sc, offset: a.scale_extent ? 0.5 * sc - 0.5 : 0 }));
-          return resampleImage(img, out, maps, modes[i] === 'nearest' ? 'nearest' : 'linear', pads[i] === 'border' ? 'clamp' : 'fill');
+          // Bilinear with border padding: the separable resampler (exactly torch's taps, clamped). Nearest
+          // (torch rounds ties half to even) and zero padding (per tap): torch's grid_sample semantics.
+          if (modes[i] === 'bilinear' && pads[i] === 'border') return resampleImage(img, out, maps, 'linear', 'clamp');
+          const m = [0, 1, 2].map((r) => [0, 1, 2].map((c) => (r === c ? (r < rank ? scale[r] : 1) : 0)));
+          const data = gridSampleAffine(gridOf(img), m, [0, 1, 2].map((ax) => maps[ax]?.offset ?? 0), out, modes[i], pads[i]);
+          const step: ShapeStep = { op: 'resample', inShape: n, outShape: out.slice(), maps: maps.map((mp) => ({ ...mp })) };
+          const res = regrid(img, data, out, scale, maps.map((mp) => mp.offset), step);
+          return modes[i] === 'nearest' ? convertImage(res, arrayDTypeOf(img.data)) : res;
         }),
     };
   },
