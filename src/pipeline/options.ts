@@ -51,7 +51,8 @@ export interface PipelineOptions {
   /** Start exactly `workers` threads, even more than the cores (--workers N, VOXELPIPE_WORKERS). */
   exactWorkers?: boolean;
   /**
-   * Memory budget in bytes (image_pipeline.args.max_memory, --max-memory):
+   * Memory budget in bytes (image_pipeline.args.max_memory, which also takes
+   * "8GB" / "512MiB"; --max-memory):
    * what is in flight and ready (batch slots, caches, workers' volumes) is
    * kept under it; a unit that alone cannot fit is refused in one line.
    * Default: half of the machine's memory.

@@ -207,6 +207,7 @@ const FAST_CROPS = new Set(['FastCropByPosNegRatio', 'FastPosNegRatioCropROI']);
 function withCacheableIndices(chain: Chain): Chain {
   const { boundary } = chain.split();
   const first = chain.transforms[boundary];
+  if (first?.prefixStep) return chain.withStep(boundary, first.prefixStep, `(index for ${first.name})`);
   if (!first || !FAST_CROPS.has(first.name) || first.args.fast_crop === false) return chain;
   const labelField = typeof first.args.label_field === 'string' ? first.args.label_field : 'label';
   return chain.withStep(boundary, fgBgIndicesStep(labelField), `(fg/bg index for ${first.name})`);

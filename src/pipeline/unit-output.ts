@@ -7,6 +7,7 @@ import { writeLazy, type LutCache } from '../transforms/lazy/materialise.js';
 import type { DataFormat } from './batch.js';
 import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
 import type { ItemFields, LabelEncoding } from './options.js';
+import { encodeClassLabel } from './class-label.js';
 
 /**
  * The last step of a unit of work: the chain's output fields laid out for
@@ -123,29 +124,8 @@ function planImage(cfg: OutputConfig, name: string, img: AnyImage, source: strin
 }
 
 function planClassLabel(cfg: OutputConfig, value: unknown, source: string): Planned {
-  const enc = cfg.labelEncoding ?? { kind: 'index' };
-  const bad = (what: string) => new VoxelpipeError('ERR_SHAPE_MISMATCH', `${source}: label ${JSON.stringify(value)} ${what}`);
-  const Ctor = ARRAY_CTORS[cfg.labelDtype];
-  const encoded = (n: number, rowShape: number[], fill: (out: VoxelArray) => void): Planned => {
-    const tmp = new Ctor(n);
-    fill(tmp);
-    return { rows: { dtype: cfg.labelDtype, rowShape, rows: 1, batched: false }, elements: n, write: (out, at) => out.set(tmp as never, at) };
-  };
-  if (enc.kind === 'index') {
-    const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw bad('is not a class index');
-    return encoded(1, [], (o) => (o[0] = v));
-  }
-  const K = enc.classes;
-  if (enc.kind === 'onehot') {
-    const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
-    if (Array.isArray(value) && value.length === K) return encoded(K, [K], (o) => value.forEach((x, k) => (o[k] = Number(x))));
-    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < K) return encoded(K, [K], (o) => (o[v] = 1));
-    throw bad(`is not a class index in 0..${K - 1} or a vector of ${K}`);
-  }
-  if (K === 1 && (typeof value === 'number' || (Array.isArray(value) && value.length === 1 && typeof value[0] === 'number')))
-    // A single binary head ([1]): the 0/1 value itself.
-    return encoded(1, [1], (o) => (o[0] = typeof value === 'number' ? value : (value[0] as number)));
-  if (!Array.isArray(value) || value.length !== K || value.some((x) => typeof x !== 'number')) throw bad(`is not a vector of ${K} numbers (multi-label)`);
-  return encoded(K, [K], (o) => value.forEach((x, k) => (o[k] = x as number)));
+  const r = encodeClassLabel(cfg.labelEncoding, value, cfg.labelDtype, source);
+  const Ctor = ARRAY_CTORS[r.dtype];
+  const encoded = new Ctor(r.buffer, 0, r.buffer.byteLength / Ctor.BYTES_PER_ELEMENT);
+  return { rows: { dtype: r.dtype, rowShape: r.rowShape, rows: 1, batched: false }, elements: encoded.length, write: (out, at) => out.set(encoded as never, at) };
 }
