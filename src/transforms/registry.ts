@@ -83,11 +83,12 @@ export class TransformRegistry {
       args: Object.freeze(args),
       isRandom: impl.isRandom ?? def.isRandom,
       fields: impl.fields,
-      // A lazy transform's public apply makes its images (what a caller of one transform
-      // expects); the chain runner calls applyLazy and materialises once, at the end.
-      ...(impl.lazy
-        ? { lazy: true, applyLazy: impl.apply, apply: (s: Sample, ctx: TransformContext) => materialiseSample(impl.apply(s, ctx), undefined, ctx.alloc, ctx.luts) }
-        : { apply: impl.apply }),
+      // A transform's public apply makes its images (what a caller of one transform expects, also
+      // of a wrapper around a lazy kernel); the chain runner calls applyLazy on lazy-aware ones and
+      // materialises once, where the voxels are needed.
+      ...(impl.lazy ? { lazy: true } : {}),
+      applyLazy: impl.apply,
+      apply: (s: Sample, ctx: TransformContext) => materialiseSample(impl.apply(s, ctx), undefined, ctx.alloc, ctx.luts),
       ...(impl.prefixStep ? { prefixStep: impl.prefixStep } : {}),
     });
   }

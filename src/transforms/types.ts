@@ -58,7 +58,7 @@ export interface Transform {
   readonly lazy?: boolean;
   /** Returns the transformed sample (a new record; input images are never modified in place), its images made. */
   apply(sample: Sample, ctx: TransformContext): Sample;
-  /** A lazy transform's own apply: may return lazy images. What the chain runner calls. */
+  /** The transform's own apply: its output may hold lazy images (what the chain runner calls; `lazy` says whether its input may). */
   readonly applyLazy?: (sample: Sample, ctx: TransformContext) => Sample;
   /**
    * A deterministic once-per-volume step of this (random) transform that the
