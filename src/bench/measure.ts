@@ -96,6 +96,8 @@ export async function runMode(p: BenchProfile, mode: ModeSpec, data: BenchData, 
         if (Number.isNaN(firstBatchMs)) firstBatchMs = performance.now() - t0;
         crops += batch.fields.image.shape[0];
         for (const f of Object.values(batch.fields)) bytes += f.data.byteLength;
+        // A trainer would read the batch, then let it go: the slot takes the next rows.
+        batch.release?.();
       }
       epochMs.push(performance.now() - te);
       cropsPerEpoch = crops;

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { collect, intArg, openPipeline, pipelineCliOptions, type CliIO, type PipelineCliOpts } from '../common.js';
+import { byteSizeArg, collect, intArg, openPipeline, pipelineCliOptions, type CliIO, type PipelineCliOpts } from '../common.js';
 
 /** The closing JSON line of `run --json` (DESIGN.md's CLI contract). */
 export interface RunSummary {
@@ -17,6 +17,7 @@ export interface RunSummary {
 interface RunOpts extends PipelineCliOpts {
   epochs: number;
   workers?: number;
+  maxMemory?: number;
   json?: boolean;
   cacheMaxBytes?: number;
   cacheDir?: string;
@@ -27,7 +28,8 @@ interface RunOpts extends PipelineCliOpts {
 export function runCommand(io: CliIO): Command {
   return pipelineCliOptions(new Command('run').description('run a Clara config\'s image pipeline, drawing batches as a trainer would, and report throughput'))
     .option('--epochs <n>', 'epochs to run', intArg(1), 1)
-    .option('--workers <n>', 'worker threads (default: the config\'s num_workers; 0 runs on the main thread)', intArg(0))
+    .option('--workers <n>', 'worker threads, exactly (default: the config\'s num_workers, at most one per core; VOXELPIPE_WORKERS=N also forces; 0 runs on the main thread)', intArg(0))
+    .option('--max-memory <size>', 'memory budget for batches, caches and volumes in flight, e.g. 8GB or 512MiB (default: max_memory, else half the machine\'s memory)', byteSizeArg)
     .option('--cache-max-bytes <n>', 'refuse a Smart Cache larger than this many bytes', intArg(1))
     .option('--cache-dir <dir>', 'persistent cache of prefix outputs (reused across runs; overrides cache_dir)')
     .option('--skip-bad-samples', 'skip samples whose chain fails (counted, with a warning) instead of stopping')
@@ -36,6 +38,7 @@ export function runCommand(io: CliIO): Command {
     .action(async (opts: RunOpts) => {
       const { pipeline } = openPipeline(opts, io, {
         workers: opts.workers,
+        maxMemory: opts.maxMemory,
         cacheMaxBytes: opts.cacheMaxBytes,
         cacheDir: opts.cacheDir && resolve(opts.cacheDir),
         skipBadSamples: opts.skipBadSamples,
@@ -74,6 +77,8 @@ export function runCommand(io: CliIO): Command {
             }
             summary.batches++;
             summary.samples += Object.values(batch.fields)[0]?.shape[0] ?? 0;
+            // Nothing here reads the voxels: the slot is free for the next batch at once.
+            batch.release?.();
             n++;
             if (bar) {
               bar.setTotal(Math.max(n, bar.getTotal()));
