@@ -13,3 +13,5 @@ export { PIPELINE_NAMES, pipelineClass, isPipelineName, type PipelineName, type 
 export { CLARA_TRANSFORM_NAMES, IGNORED_SECTION_KEYS, NAME_HINTS } from './clara-names.js';
 export { readJsonFile, parseJsonText, lineColumn } from './json.js';
 export { parseOverrides, parseSetValue, substitute, type Json, type Override } from './variables.js';
+export { isEvaluationConfig, loadEvaluationConfig, EVALUATION_KEYS, IGNORED_EVALUATION_KEYS, type EvaluationSpec, type InfererSpec, type MetricSpec, type WriterSpec } from './evaluation.js';
+export { INFERERS, METRICS, WRITERS, type InfererName, type MetricName, type MetricArgs, type ScanWindowArgs, type WriteNiftiArgs } from './evaluation-components.js';

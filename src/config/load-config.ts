@@ -14,6 +14,7 @@ import {
   type TransformSpec,
 } from './components.js';
 import { readJsonFile } from './json.js';
+import { isEvaluationConfig, loadEvaluationConfig, type EvaluationSpec } from './evaluation.js';
 import {
   PIPELINE_NAMES,
   isPipelineName,
@@ -95,6 +96,8 @@ export interface ConfigSpec {
   variables: Record<string, Json>;
   train?: PipelineSpec;
   validate?: PipelineSpec;
+  /** An evaluation config (config_validation.json): its inferer, metrics, writers...; its data pipeline is `validate`. */
+  evaluation?: EvaluationSpec;
   /** JSON paths of Clara keys voxelpipe does not act on (model, loss, ...). */
   ignored: string[];
   /** One-line warnings, the ignored keys first (as one line). */
@@ -128,6 +131,9 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
   const overrides = parseOverrides(options.set ?? []);
   const config = structuredClone(raw);
   for (const o of overrides) if (isPathOverride(o)) applyPathOverride(config, o);
+  const evalRoot = options.mmar !== undefined ? resolve(cwd, options.mmar) : dirname(configFile);
+  if (isEvaluationConfig(config))
+    return loadEvaluationConfig({ display: options.config, configFile, envFile, env, overrides, config, registry: options.registry, root: evalRoot });
 
   const problems: string[] = [];
   const report = (p: string) => problems.push(p);
