@@ -14,12 +14,13 @@ export function scalarOf(v: unknown, field: string, metric: string): number {
 /**
  * Clara's ComputeAverage: the mean over cases of a scalar field (e.g. a
  * per-case value a custom post transform computes); negate_value flips its
- * sign; NaN and `invalid_value` cases are left out of the mean.
+ * sign; a case whose field holds NaN or `invalid_value` (compared before
+ * negation: it is the value the field uses to say "undefined") is left out.
  */
 export function createAverageMetric(spec: MetricSpec<'ComputeAverage'>): Metric {
   const a = spec.args;
-  const cases: { image: string; value: number }[] = [];
-  const valid = (v: number) => !Number.isNaN(v) && (a.invalid_value === null || v !== a.invalid_value);
+  const cases: { image: string; value: number; valid: boolean }[] = [];
+  const valid = (raw: number) => !Number.isNaN(raw) && (a.invalid_value === null || raw !== a.invalid_value);
   return {
     name: a.name,
     spec,
@@ -30,13 +31,13 @@ export function createAverageMetric(spec: MetricSpec<'ComputeAverage'>): Metric 
     measure(c: MetricCase) {
       const raw = scalarOf(c.sample[a.field], a.field, a.name);
       const value = a.negate_value ? -raw : raw;
-      return { value, commit: () => void cases.push({ image: c.image, value }) };
+      return { value, commit: () => void cases.push({ image: c.image, value, valid: valid(raw) }) };
     },
     total() {
-      const v = cases.map((c) => c.value).filter(valid);
+      const v = cases.filter((c) => c.valid).map((c) => c.value);
       return v.length ? v.reduce((x, y) => x + y, 0) / v.length : NaN;
     },
-    values: () => cases.map((c) => (valid(c.value) ? c.value : NaN)),
+    values: () => cases.map((c) => (c.valid ? c.value : NaN)),
     rawLines: () => cases.map((c) => `${c.image}\t${formatValue(c.value)}`),
   };
 }
