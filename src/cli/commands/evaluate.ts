@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import cliProgress from 'cli-progress';
 import { createEvaluator, type CaseResult, type EvaluationSummary, type MetricResult } from '../../evaluate/evaluator.js';
 import { createDefaultRegistry } from '../../transforms/catalogue.js';
@@ -96,15 +96,16 @@ export function evaluateCommand(io: CliIO): Command {
         await evaluator.close();
       }
       const summary = evaluator.summary();
-      if (opts.json) {
-        io.out(JSON.stringify({ ...summary, results } satisfies EvaluateReport) + '\n');
-        return;
+      if (opts.json) io.out(JSON.stringify({ ...summary, results } satisfies EvaluateReport) + '\n');
+      else {
+        io.out(formatTotals(summary, perCase, row));
+        if (summary.failures.length) {
+          io.err(`${summary.failures.length} of ${summary.cases} case${summary.cases === 1 ? '' : 's'} failed (not scored):\n`);
+          for (const f of summary.failures) io.err(`  ${f.message}\n`);
+        }
       }
-      io.out(formatTotals(summary, perCase, row));
-      if (summary.failures.length) {
-        io.err(`${summary.failures.length} of ${summary.cases} case${summary.cases === 1 ? '' : 's'} failed (not scored):\n`);
-        for (const f of summary.failures) io.err(`  ${f.message}\n`);
-      }
+      // --skip-bad-cases: the run succeeds when it scored something; the failures are listed above.
+      if (summary.cases > 0 && summary.scored === 0) throw new CommanderError(1, 'voxelpipe.evaluate.none', 'no case could be scored');
     });
 }
 
