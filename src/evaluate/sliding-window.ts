@@ -147,22 +147,10 @@ export async function slidingWindowInference(
     const group = windows.slice(first, first + options.batchSize);
     const n = group.length;
     const input = new Float32Array(n * C * windowVoxels);
+    const win: WindowGeometry = { X, Y, Z, rx, ry, rz, x0: 0, y0: 0, z0: 0 };
     group.forEach(([ox, oy, oz], b) => {
-      for (let c = 0; c < C; c++) {
-        let d = (b * C + c) * windowVoxels;
-        for (let x = 0; x < rx; x++) {
-          const ix = ox + x - px;
-          for (let y = 0; y < ry; y++) {
-            const iy = oy + y - py;
-            const inXY = ix >= 0 && ix < X && iy >= 0 && iy < Y;
-            const base = ix + X * iy + XYZ * c;
-            for (let z = 0; z < rz; z++, d++) {
-              const iz = oz + z - pz;
-              input[d] = inXY && iz >= 0 && iz < Z ? src[base + XY * iz] : options.paddingValue;
-            }
-          }
-        }
-      }
+      const g = { ...win, x0: ox - px, y0: oy - py, z0: oz - pz };
+      for (let c = 0; c < C; c++) readWindow(src, c, g, input, (b * C + c) * windowVoxels, options.paddingValue);
     });
     const dims = rank === 3 ? [n, C, rx, ry, rz] : [n, C, rx, ry];
     const answer = await predict({ data: input, dims });
@@ -171,35 +159,86 @@ export async function slidingWindowInference(
       K = k;
       acc = new Float32Array(XYZ * K);
     } else if (k !== K) throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `the model answered ${k} channels for one window and ${K} for another`);
-    const out = answer.data;
-    const big = typeof out[0] === 'bigint';
-    const sum = acc;
+    const out = answer.data instanceof Float32Array ? answer.data : Float32Array.from(answer.data as ArrayLike<number | bigint>, Number);
+    const weights = options.blendMode === 'constant' ? undefined : { wx, wy, wz };
     group.forEach(([ox, oy, oz], b) => {
-      for (let ch = 0; ch < K; ch++) {
-        let s = (b * K + ch) * windowVoxels;
-        const chBase = XYZ * ch;
-        for (let x = 0; x < rx; x++) {
-          const ix = ox + x - px;
-          for (let y = 0; y < ry; y++, s += rz) {
-            const iy = oy + y - py;
-            if (ix < 0 || ix >= X || iy < 0 || iy >= Y) continue;
-            const wxy = wx[x] * wy[y];
-            const base = chBase + ix + X * iy;
-            for (let z = 0; z < rz; z++) {
-              const iz = oz + z - pz;
-              if (iz < 0 || iz >= Z) continue;
-              const v = big ? Number(out[s + z]) : (out[s + z] as number);
-              sum[base + XY * iz] += options.blendMode === 'constant' ? v : v * wxy * wz[z];
-            }
-          }
-        }
-      }
+      const g = { ...win, x0: ox - px, y0: oy - py, z0: oz - pz };
+      for (let ch = 0; ch < K; ch++) addWindow(out, (b * K + ch) * windowVoxels, g, acc!, XYZ * ch, weights);
     });
     done += n;
     onProgress?.(done, windows.length);
   }
   normalize(acc!, K, [X, Y, Z], [axisTotals(X, px, rx, sx, wx), axisTotals(Y, py, ry, sy, wy), axisTotals(Z, pz, rz, sz, wz)]);
   return { data: acc!, channels: K, windows: windows.length };
+}
+
+/** A window on the image: image size, window size, and the image coordinates of the window's first voxel (negative in the padding). */
+interface WindowGeometry {
+  X: number;
+  Y: number;
+  Z: number;
+  rx: number;
+  ry: number;
+  rz: number;
+  x0: number;
+  y0: number;
+  z0: number;
+}
+
+/** Window-local [lo, hi) of voxels that lie inside the image along one axis. */
+const inside = (origin: number, roi: number, size: number): [number, number] => [Math.max(0, -origin), Math.min(roi, size - origin)];
+
+/*
+ * The transposition between the chain layout (x fastest) and the window's
+ * C-order (z fastest) goes TILE x values at a time with z inside: reads of
+ * the x-fastest side stay within a cache line, and the TILE rows of the
+ * z-fastest side each advance one element per step (the same trick as the
+ * batch layout, src/pipeline/layout.ts).
+ */
+const TILE = 8;
+
+/** Copies channel `c` of the image under window `g` into `dst` at `off` (C-order [x][y][z]); voxels outside the image get `pad`. */
+function readWindow(src: ArrayLike<number>, c: number, g: WindowGeometry, dst: Float32Array, off: number, pad: number): void {
+  const { X, Y, Z, rx, ry, rz, x0, y0, z0 } = g;
+  const [xa, xb] = inside(x0, rx, X);
+  const [ya, yb] = inside(y0, ry, Y);
+  const [za, zb] = inside(z0, rz, Z);
+  if (xa > 0 || ya > 0 || za > 0 || xb < rx || yb < ry || zb < rz) dst.fill(pad, off, off + rx * ry * rz);
+  const XY = X * Y;
+  const sx = ry * rz;
+  const base = X * Y * Z * c + x0 + X * y0 + XY * z0;
+  for (let y = ya; y < yb; y++)
+    for (let t = xa; t < xb; t += TILE) {
+      const te = Math.min(t + TILE, xb);
+      for (let z = za; z < zb; z++) {
+        let si = base + t + X * y + XY * z;
+        let di = off + t * sx + y * rz + z;
+        for (let x = t; x < te; x++, si++, di += sx) dst[di] = src[si];
+      }
+    }
+}
+
+/** Adds the window answer at `off` (C-order [x][y][z]) into `acc` at `accOff` (x fastest), weighted when `w` is given; the padding is dropped. */
+function addWindow(out: Float32Array, off: number, g: WindowGeometry, acc: Float32Array, accOff: number, w?: { wx: Float64Array; wy: Float64Array; wz: Float64Array }): void {
+  const { X, Y, Z, rx, ry, rz, x0, y0, z0 } = g;
+  const [xa, xb] = inside(x0, rx, X);
+  const [ya, yb] = inside(y0, ry, Y);
+  const [za, zb] = inside(z0, rz, Z);
+  const XY = X * Y;
+  const sx = ry * rz;
+  const base = accOff + x0 + X * y0 + XY * z0;
+  for (let y = ya; y < yb; y++)
+    for (let t = xa; t < xb; t += TILE) {
+      const te = Math.min(t + TILE, xb);
+      for (let z = za; z < zb; z++) {
+        let ai = base + t + X * y + XY * z;
+        let oi = off + t * sx + y * rz + z;
+        if (w) {
+          const wyz = w.wy[y] * w.wz[z];
+          for (let x = t; x < te; x++, ai++, oi += sx) acc[ai] += out[oi] * w.wx[x] * wyz;
+        } else for (let x = t; x < te; x++, ai++, oi += sx) acc[ai] += out[oi];
+      }
+    }
 }
 
 /** The channel count of a model answer for `dims`, or a one-line error on any other shape. */
