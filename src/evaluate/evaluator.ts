@@ -238,7 +238,8 @@ export function createEvaluator(spec: EvaluatorSpec): Evaluator {
         results.push(result);
         yield result;
       }
-      if (write) for (const m of metrics) if (m.spec.reportDir) reports.set(m.name, writeMetricReport(m, m.spec.reportDir));
+      // A run that scored nothing does not overwrite an earlier run's reports with empty ones.
+      if (write && results.some((r) => r.ok)) for (const m of metrics) if (m.spec.reportDir) reports.set(m.name, writeMetricReport(m, m.spec.reportDir));
     } finally {
       elapsed = performance.now() - t0;
     }

@@ -266,8 +266,11 @@ test('evaluate --predictions DIR scores saved NIfTI predictions named as the cas
   const stop = await cli('evaluate', '--config', m.validationConfig, '--mmar', m.root, '--predictions', bad);
   assert.equal(stop.code, 1);
   assert.equal(stop.err.split('\n').filter(Boolean).at(-1), `voxelpipe: ${lines[0]} (--skip-bad-cases scores the other cases)`);
+  const reportFile = join(m.root, 'eval', 'mean_dice_spleen_summary_results.txt');
+  const goodReport = readFileSync(reportFile, 'utf8');
   const all = await cli('evaluate', '--config', m.validationConfig, '--mmar', m.root, '--predictions', bad, '--skip-bad-cases');
   assert.equal(all.code, 1, 'no case scored');
+  assert.equal(readFileSync(reportFile, 'utf8'), goodReport, 'a run that scored nothing leaves the reports alone');
   assert.match(all.out, /\nspleen_5\s+failed\nspleen_6\s+failed\nspleen_7\s+failed\n/);
   assert.ok(all.err.endsWith(`3 of 3 cases failed (not scored):\n${lines.map((l) => `  ${l}\n`).join('')}`), all.err);
   // With --skip-bad-cases the other cases are scored, the failure listed.
