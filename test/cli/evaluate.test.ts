@@ -213,6 +213,8 @@ test('without onnxruntime-node, evaluate --model says how to install it (or to s
     message: 'evaluating a model needs onnxruntime-node, which is not installed: install it with "ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm install onnxruntime-node" (the variable skips a CUDA download; the CPU runtime is in the package), or score saved predictions with --predictions DIR',
   });
   await ev.close();
+  const help = await cli('evaluate', '--help');
+  assert.match(help.out.replace(/\s+/g, ' '), /--predictions <dir> score saved predictions \(NIfTI\) instead of running a model: a case's prediction is the file in DIR with the same file name as the case's image in the datalist/);
   const none = await cli('evaluate', '--config', m.validationConfig, '--mmar', m.root);
   assert.equal(none.code, 1);
   assert.match(none.err, /voxelpipe: evaluate needs a model \(--model model\.onnx\) or saved predictions \(--predictions DIR\)\n$/);
