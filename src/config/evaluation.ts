@@ -219,6 +219,7 @@ export function loadEvaluationConfig(input: EvaluationInput): ConfigSpec {
     validate: pipeline!,
     evaluation,
     ignored,
+    search: [],
     warnings,
   };
 }
