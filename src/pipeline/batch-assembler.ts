@@ -28,6 +28,10 @@ export interface AssemblerOptions {
   batchedByTransforms: boolean;
   /** Names item `i` in messages and rows. */
   source: (item: number) => string;
+  /** Called once the first unit tells the layout, before any slot is made (the memory budget sizes the ring). */
+  onLayout?: (layout: RingLayout) => void;
+  /** Counts units whose rows had to be copied into place (metrics; zero in steady state). */
+  counters?: { placed: number };
 }
 
 /** A finished batch and the slot it lives in (none: it lives in the unit's own buffers). */
@@ -72,7 +76,9 @@ export class BatchAssembler {
   async add(u: number, r: SampleResult): Promise<Assembled | undefined> {
     const ring = this.o.ring;
     if (!ring.layout) {
-      ring.init(layoutOf(r, this.o));
+      const layout = layoutOf(r, this.o);
+      this.o.onLayout?.(layout);
+      ring.init(layout);
       this.layoutSource = r.itemIndex;
       // The batches of units that ran before get their slots now, before later units' admissions take them all.
       for (let b = 0; b * this.o.unitsPerBatch < this.preInit; b++) {
@@ -142,6 +148,7 @@ export class BatchAssembler {
   /** Copies unit u's rows to position `pos` of `slot`: from its own buffers, or from where it wrote them. */
   private place(u: number, r: SampleResult, layout: RingLayout, slot: RingSlot, pos: number): void {
     const P = this.o.unitsPerBatch;
+    if (this.o.counters) this.o.counters.placed++;
     const from = this.slots.get(Math.floor(u / P));
     for (const f of layout.fields) {
       const per = f.rowsPerUnit * f.rowElements;

@@ -20,7 +20,7 @@ export class BatchLifetimes {
   private asks = 0;
   private readonly held: { slot: RingSlot; at: number; views: WeakRef<object>[] }[] = [];
 
-  constructor(private readonly ring: BatchRing, readonly lifetime: number) {}
+  constructor(private readonly ring: BatchRing, public lifetime: number) {}
 
   /** The consumer asked for one more batch: batches older than the lifetime are freed. */
   asked(): void {

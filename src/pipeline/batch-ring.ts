@@ -74,8 +74,26 @@ export class BatchRing {
   private abandoned = 0;
   private nextId = 0;
 
-  constructor(readonly maxSlots: number) {
+  private max: number;
+
+  constructor(maxSlots: number) {
     if (!Number.isInteger(maxSlots) || maxSlots < 1) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `batch ring: maxSlots must be a positive integer, got ${maxSlots}`);
+    this.max = maxSlots;
+  }
+
+  /** Most slots the ring makes. */
+  get maxSlots(): number {
+    return this.max;
+  }
+
+  /** Makes no more than `n` slots from now on (the memory budget lowered it): free slots beyond it are dropped. */
+  limit(n: number): void {
+    if (!(n >= 1) || n >= this.max) return;
+    this.max = n;
+    while (this.slots.length > this.max && this.free.length) {
+      const s = this.free.pop()!;
+      this.slots.splice(this.slots.indexOf(s), 1);
+    }
   }
 
   get layout(): RingLayout | undefined {
@@ -99,7 +117,7 @@ export class BatchRing {
   tryAcquire(): RingSlot | undefined {
     const layout = this.layoutValue;
     if (!layout) throw new Error('batch ring: acquire before init');
-    const s = this.free.shift() ?? (this.slots.length < this.maxSlots ? this.make(layout) : undefined);
+    const s = this.free.shift() ?? (this.slots.length < this.max ? this.make(layout) : undefined);
     if (s) this.busy.add(s);
     return s;
   }
@@ -132,6 +150,11 @@ export class BatchRing {
       next(slot);
       return;
     }
+    if (this.slots.length > this.max) {
+      // The budget lowered the ring's size: this slot goes.
+      this.slots.splice(this.slots.indexOf(slot), 1);
+      return;
+    }
     // Lowest id first: a prompt consumer keeps reusing the same few slots (their pages stay warm).
     let i = 0;
     while (i < this.free.length && this.free[i].id < slot.id) i++;
@@ -140,7 +163,7 @@ export class BatchRing {
 
   stats(): RingStats {
     const per = this.layoutValue ? slotBytes(this.layoutValue) : 0;
-    return { slots: this.slots.length, maxSlots: this.maxSlots, bytes: per * this.slots.length, inUse: this.busy.size, abandoned: this.abandoned };
+    return { slots: this.slots.length, maxSlots: this.max, bytes: per * this.slots.length, inUse: this.busy.size, abandoned: this.abandoned };
   }
 
   /** Forgets every slot (memory returns once no batch refers to it); pending acquires never resolve. */

@@ -18,8 +18,8 @@ export interface DispatchOptions<R> {
   run: (index: number, attempt: number) => Promise<R>;
   /** Waits until unit `index` may start; called in index order, one at a time. */
   admit?: (index: number) => Promise<void> | void;
-  /** Most units started ahead of the oldest one not taken yet (>= 1; a function: it may change as the run learns sizes). */
-  window: number | (() => number);
+  /** Most units started ahead of the oldest one not taken yet (>= 1; a function of the units taken: it may change as the run learns sizes). */
+  window: number | ((taken: number) => number);
   signal?: AbortSignal;
   /** A unit is being retried after `error`. */
   onRetry?: (index: number, error: VoxelpipeError) => void;
@@ -49,7 +49,7 @@ export class Dispatcher<R> {
   }
 
   private window(): number {
-    return typeof this.o.window === 'function' ? this.o.window() : this.o.window;
+    return typeof this.o.window === 'function' ? this.o.window(this.taken) : this.o.window;
   }
 
   /** Units started and not settled. */

@@ -7,12 +7,13 @@ import { BatchRing, type RingStats } from './batch-ring.js';
 import { Dispatcher } from './dispatcher.js';
 import { EpochPlanner, type WorkUnit } from './epoch-plan.js';
 import { Executor } from './executor.js';
+import { MemoryBudget, budgetBytes, type MemoryEstimate } from './memory-budget.js';
 import type { PipelineOptions } from './options.js';
 import type { PoolStats } from './pool.js';
 import { itemSource, type PrefixResult, type SampleResult, type SampleTask, type UnitDest } from './sample-processor.js';
 import { entryName, resolveSettings } from './settings.js';
 import { resolveRank, type SamplingItem, type SamplingOptions } from '../sampling/index.js';
-import { SmartCache } from '../cache/smart-cache.js';
+import { SmartCache, sampleBytes } from '../cache/smart-cache.js';
 import { DiskCache } from '../cache/disk-cache.js';
 import type { Sample } from '../transforms/image.js';
 import type { ApplyOptions } from '../transforms/chain.js';
@@ -52,10 +53,14 @@ export interface PipelineMetrics {
   pool?: PoolStats;
   /** The batch slots: how many were made, their bytes, how many are in use. */
   ring: RingStats;
+  /** Units whose rows the main thread copied into their slot (the first units of a run, shifted ones after a skip): the rest were written in place. */
+  copiedUnits: number;
   /** Smart Cache: items held, voxel bytes, items computed, time spent waiting for items. */
   cache?: { items: number; bytes: number; computed: number; stallMs: number; fillMs?: number };
   /** Persistent cache: prefix outputs read from it (hits) or computed and stored (misses). */
   diskCache?: { hits: number; misses: number };
+  /** What the pipeline holds against its memory budget (known once the first unit is made). */
+  memory?: MemoryEstimate;
 }
 
 export interface EpochOptions {
@@ -135,12 +140,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     worldSize,
   };
 
+  // Without its own cache_max_bytes, the cache may take most of the budget; batches and workers need the rest.
   const cache = o.cache
     ? new SmartCache({
         items: o.items.length,
         size: o.cache.numCacheObjects,
         replacePercent: o.cache.replacePercent,
-        maxBytes: o.cache.maxBytes,
+        maxBytes: o.cache.maxBytes ?? Math.floor(budgetBytes(o.maxMemory) * 0.9),
         seed: o.seed,
         shuffle: o.shuffle,
         describe: (i) => itemSource(o.items[i]),
@@ -156,8 +162,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const lifetimes = new BatchLifetimes(ring, o.prefetch + 1);
   // A chain that cannot be split into parts makes all of a volume's crop batches in one unit, split after.
   const expand = st.cropBatches > 1 && !st.splitParts ? st.cropBatches : 1;
+  const budget = new MemoryBudget({
+    maxMemory: o.maxMemory,
+    workers: st.workers,
+    wantSlots: o.prefetch + 2,
+    cacheBytes: () => cache?.projectedBytes(),
+    // Samples whose parts are in flight at once: the dispatch window spans that many volumes.
+    sharedPrefixes: st.splitParts ? Math.ceil((P * (o.prefetch + 2)) / st.cropBatches) + 1 : 0,
+  });
+  /** Sizes the ring from the budget once the first unit tells a slot's size (and again when a worker needs more). */
+  const fitRing = (layout = ring.layout) => {
+    if (!layout) return;
+    ring.limit(budget.slotsFor(layout));
+    // A batch stays valid for as many asks as the other slots allow.
+    lifetimes.lifetime = Math.max(1, Math.min(o.prefetch + 1, ring.maxSlots - 1));
+  };
 
   const stats = { epoch: 0, samples: 0, batches: 0, skipped: 0, retried: 0, start: 0, transformNs: [] as number[], transformNames: [] as string[] };
+  const counters = { placed: 0 };
   let closed = false;
   let dispatcher: Dispatcher<SampleResult> | undefined;
 
@@ -172,7 +194,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     else if (unit.part) {
       const key = `${e}:${unit.sample}`;
       let p = partPrefixes.get(key);
-      if (!p) partPrefixes.set(key, (p = prefixOf(unit.itemIndex)));
+      if (!p)
+        partPrefixes.set(
+          key,
+          (p = prefixOf(unit.itemIndex).then((s) => {
+            budget.notePrefix(sampleBytes(s));
+            return s;
+          })),
+        );
       cached = await p;
     }
     if (cached) return (await exec.run({ kind: 'tail', cached, ...task })) as SampleResult;
@@ -194,15 +223,22 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     cache?.enter(e, plan.items);
     stats.epoch = e;
     if (!stats.start) stats.start = performance.now();
-    const asm = new BatchAssembler({ ring, unitsPerBatch: P, fields: st.fields, merge: st.merge, batchedByTransforms: o.batchedByTransforms ?? false, source: (i) => itemSource(o.items[i]) }, e);
+    const asm = new BatchAssembler(
+      { ring, unitsPerBatch: P, fields: st.fields, merge: st.merge, batchedByTransforms: o.batchedByTransforms ?? false, source: (i) => itemSource(o.items[i]), onLayout: fitRing, counters },
+      e,
+    );
     const dests: (UnitDest | undefined)[] = [];
     const units = plan.units;
     const d = new Dispatcher<SampleResult>({
       count: units.length,
-      // Before the first unit tells the slot size, units make rows of their own: few of them, whose
-      // batches the ring can still hold beside one slot for the units admitted after.
-      window: () =>
-        expand > 1 ? Math.max(1, st.workers) : ring.layout ? P * ring.maxSlots : Math.min(Math.max(P, st.workers, 1), P * Math.max(1, ring.maxSlots - 1)),
+      // Before the first unit tells the slot size, units make rows of their own: the first few only
+      // (counted from the epoch's start), whose batches the ring can hold beside one slot for the rest.
+      window: (taken) =>
+        expand > 1
+          ? Math.max(1, st.workers)
+          : ring.layout
+            ? P * ring.maxSlots
+            : Math.max(1, Math.min(Math.max(P, st.workers, 1), P * Math.max(1, ring.maxSlots - 1)) - taken),
       admit: (u) => {
         if (expand > 1) return;
         const dest = asm.admit(u);
@@ -238,6 +274,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           continue;
         }
         noteUnit(s.value);
+        // A bigger unit than any before: the ring may have to shrink to stay in budget.
+        if (budget.noteWork(s.value.workBytes)) fitRing();
         for (const r of expand > 1 ? splitUnit(s.value, expand, st.cropsPerBatch) : [s.value]) {
           const a = await asm.add(expand > 1 ? next : s.index, r);
           next++;
@@ -346,8 +384,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         transformMs: stats.transformNames.map((name, i) => ({ name, meanMs: stats.samples ? (stats.transformNs[i] ?? 0) / stats.samples / 1e6 : 0 })),
         ...(pool ? { pool } : {}),
         ring: ring.stats(),
+        copiedUnits: counters.placed,
         ...(cache ? { cache: cache.stats() } : {}),
         ...(o.cacheDir ? { diskCache: { ...disk } } : {}),
+        ...(budget.estimate() ? { memory: budget.estimate() } : {}),
       };
     },
     close: async () => {

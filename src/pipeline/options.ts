@@ -60,6 +60,13 @@ export interface PipelineOptions {
   maxMemory?: number;
   /** Hand out batches with arrays of their own (consumers that keep batches) instead of views of shared slots. */
   copyBatches?: boolean;
+  /**
+   * Make a batches_to_gen_at_once crop's batches as separate units over one
+   * prefix output (default true where the chain after the crop allows it);
+   * false makes all of a volume's crops in one unit, split afterwards (the
+   * first wave's way: same bytes, more memory). For comparisons and tests.
+   */
+  cropBatchParts?: boolean;
   /** Ready batches buffered ahead of the consumer. */
   prefetch?: number;
   seed?: number;

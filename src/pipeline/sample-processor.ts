@@ -3,7 +3,7 @@ import { VoxelpipeError } from '../util/errors.js';
 import type { ArrayDType, VoxelArray } from '../volume/dtype.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { isChainImage, type Sample } from '../transforms/image.js';
-import { isLazyImage } from '../transforms/lazy/lazy-image.js';
+import { isLazyImage, voxelBytes } from '../transforms/lazy/lazy-image.js';
 import { LutCache } from '../transforms/lazy/materialise.js';
 import type { TransformDefinition } from '../transforms/types.js';
 import { createChainAsync, type ApplyOptions, type Chain, type ChainStats } from '../transforms/chain.js';
@@ -71,6 +71,8 @@ export interface SampleResult {
   part?: { index: number; count: number };
   /** Per field: the rows, written into the task's `dest` or in a buffer of their own. */
   fields: Record<string, FieldRows>;
+  /** Bytes the worker held making this unit (volumes it loaded, scratch, own rows): the memory budget's estimate. */
+  workBytes: number;
   /** Nanoseconds spent in each transform of the chain (named in `names`: inserted steps included). */
   timings: number[];
   names: string[];
@@ -120,10 +122,15 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
 
   // Lookup tables of the value maps this worker applies (a fixed map's 64K table is built once).
   const luts = new LutCache(64);
-  const finish = (sample: Sample, task: SampleTask, stats: ChainStats): ProcessorOutput => {
+  const finish = (sample: Sample, task: SampleTask, stats: ChainStats, cached: Sample | undefined): ProcessorOutput => {
     const { fields, transferList } = layoutUnit(cfg, sample, task.item, itemSource(task.item), luts, task.dest);
     const timings = stats.transforms.map((t) => t.totalNs);
-    const result: SampleResult = { position: task.position, itemIndex: task.itemIndex, fields, timings, names, ...(task.part ? { part: task.part } : {}) };
+    // What this worker held for the unit (the memory budget's estimate): its own volumes (not a
+    // cache's, which lives elsewhere), its scratch arrays and the rows it made in buffers of its own.
+    let own = 0;
+    for (const b of transferList) own += b.byteLength;
+    const workBytes = (cached ? 0 : voxelBytes(sample)) + scratch.bytes + own;
+    const result: SampleResult = { position: task.position, itemIndex: task.itemIndex, fields, timings, names, workBytes, ...(task.part ? { part: task.part } : {}) };
     return { result, transferList };
   };
   const key = (task: SampleTask) => ({ seed: cfg.seed, epoch: task.epoch, index: task.position });
@@ -166,7 +173,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     // The tail's outputs die with the sample; the cached prefix is only read.
     scratch.reset();
     const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc, keepLazy: true, luts, part: task.part }));
-    const res = finish(out, task, stats);
+    const res = finish(out, task, stats, hit === undefined ? cached : undefined);
     if (hit !== undefined) res.result.cacheHit = hit;
     if (warnings?.length) res.result.warnings = warnings;
     return res;
@@ -184,7 +191,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
       // Nothing of this sample outlives `finish` (it lays the fields out in new buffers): recycle.
       scratch.reset();
       const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc, keepLazy: true, luts, part: task.part }));
-      return finish(out, task, stats);
+      return finish(out, task, stats, undefined);
     },
     prefix: prefixOf,
     prefixKey: (item) => (disk ? keyOf(item) : undefined),

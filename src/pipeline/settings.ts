@@ -93,7 +93,7 @@ export function resolveSettings(options: PipelineOptions): Settings {
   const at = active.findIndex((t) => Number(t.args?.batches_to_gen_at_once) > 1);
   const cropBatches = at >= 0 ? Number(active[at].args?.batches_to_gen_at_once) : 1;
   const cropsPerBatch = at >= 0 ? Number(active[at].args?.batch_size ?? 1) : 1;
-  const splitParts = at >= 0 && active.slice(at + 1).every((t) => PART_SAFE.has(entryName(t).split('#')[0]));
+  const splitParts = at >= 0 && o.cropBatchParts !== false && active.slice(at + 1).every((t) => PART_SAFE.has(entryName(t).split('#')[0]));
   const cores = availableParallelism();
   // Output never depends on the worker count, so more threads than cores only cost memory.
   const workers = o.exactWorkers || o.workers <= cores ? o.workers : cores;

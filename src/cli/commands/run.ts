@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { formatBytes } from '../../util/errors.js';
 import { byteSizeArg, collect, intArg, openPipeline, pipelineCliOptions, type CliIO, type PipelineCliOpts } from '../common.js';
 
 /** The closing JSON line of `run --json` (DESIGN.md's CLI contract). */
@@ -12,6 +13,9 @@ export interface RunSummary {
   samples_per_s: number;
   first_batch_ms: number;
   peak_rss_mb: number;
+  /** The engine's estimate of what it holds (batch slots, workers' volumes, caches) and its budget, MB. */
+  memory_estimate_mb?: number;
+  memory_budget_mb?: number;
 }
 
 interface RunOpts extends PipelineCliOpts {
@@ -94,6 +98,10 @@ export function runCommand(io: CliIO): Command {
       }
       summary.samples_per_s = last > t0 ? (summary.samples * 1000) / (last - t0) : 0;
       summary.peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
+      if (m.memory) {
+        summary.memory_estimate_mb = Math.round(m.memory.total / 1048576);
+        summary.memory_budget_mb = Math.round(m.memory.budget / 1048576);
+      }
       if (opts.json) {
         io.out(JSON.stringify(summary) + '\n');
         return;
@@ -108,6 +116,12 @@ export function runCommand(io: CliIO): Command {
           `Smart Cache: ${m.cache.items} items, ${(m.cache.bytes / 1048576).toFixed(1)} MiB, ${m.cache.computed} computed${m.cache.fillMs !== undefined ? `, filled in ${m.cache.fillMs.toFixed(0)} ms` : ''}`,
         );
       if (m.diskCache) lines.push(`persistent cache: ${m.diskCache.hits} hits, ${m.diskCache.misses} misses`);
+      if (m.memory)
+        lines.push(
+          `memory: about ${formatBytes(m.memory.total)} of a ${formatBytes(m.memory.budget)} budget (${m.memory.source}): ${m.memory.slots} batch slot${m.memory.slots === 1 ? '' : 's'} of ${formatBytes(m.memory.slotBytes)}, ${formatBytes(m.memory.workerBytes)} per worker` +
+            (m.memory.cacheBytes ? `, Smart Cache ${formatBytes(m.memory.cacheBytes)}` : '') +
+            (m.memory.prefixBytes ? `, shared volumes ${formatBytes(m.memory.prefixBytes)}` : ''),
+        );
       if (m.skipped) lines.push(`skipped samples: ${m.skipped}`);
       io.out(lines.join('\n') + '\n');
     });

@@ -112,3 +112,20 @@ export function lazyOf(img: ChainImage): LazyImage {
 export function preDType(img: LazyImage): ArrayDType {
   return stagesDType(img.pre, arrayDTypeOf(img.source.data));
 }
+
+/**
+ * Bytes of the voxel arrays a sample holds: made images' data and lazy
+ * images' sources, each array counted once (image and label may share a
+ * source; crops of one volume do).
+ */
+export function voxelBytes(sample: Sample): number {
+  const seen = new Set<unknown>();
+  let n = 0;
+  for (const v of Object.values(sample)) {
+    const data = isChainImage(v) ? v.data : isLazyImage(v) ? v.source.data : undefined;
+    if (!data || seen.has(data)) continue;
+    seen.add(data);
+    n += data.byteLength;
+  }
+  return n;
+}
