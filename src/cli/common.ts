@@ -66,14 +66,20 @@ export interface OpenedPipeline {
   labels?: Record<string, string>;
 }
 
-/** Loads the config and makes the section's pipeline (the caller closes it); config warnings go to `io.err` unless `quiet`. */
-export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOverrides = {}, quiet = false): OpenedPipeline {
+/** Loads the config and picks the section (no pipeline made); config warnings go to `io.err` unless `quiet`. */
+export function openSection(opts: PipelineCliOpts, io: CliIO, quiet = false): Omit<OpenedPipeline, 'pipeline'> {
   const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry() });
   if (!quiet) for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
   const spec = config[opts.section];
   if (!spec) throw new VoxelpipeError('ERR_CONFIG', `${opts.config}: has no "${opts.section}" section with an image_pipeline`);
+  return { config, spec, labels: datalistLabels(spec.datalist.file) };
+}
+
+/** Loads the config and makes the section's pipeline (the caller closes it); config warnings go to `io.err` unless `quiet`. */
+export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOverrides = {}, quiet = false): OpenedPipeline {
+  const { config, spec, labels } = openSection(opts, io, quiet);
   const pipeline = createPipeline(pipelineOptionsFromSpec(config, spec, { seed: opts.seed, ...overrides }));
-  return { config, spec, pipeline, labels: datalistLabels(spec.datalist.file) };
+  return { config, spec, pipeline, labels };
 }
 
 /** The `labels` object of an MSD-style datalist (`{"0": "background", "1": "spleen"}`), if any. */
