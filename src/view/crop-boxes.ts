@@ -96,7 +96,7 @@ function voxelShift(before: ChainImage, after: ChainImage, rank: number): number
   const det = det3(m);
   if (Math.abs(det) < 1e-12) return undefined;
   const t = [0, 1, 2].map((c) => det3(m.map((row, r) => row.map((v, k) => (k === c ? d[r] : v)))) / det);
-  const out = t.slice(0, rank).map((x) => Math.round(x));
+  const out = t.slice(0, rank).map((x) => Math.round(x) + 0); // + 0: a shift of -0 is 0
   if (t.some((x, i) => Math.abs(x - Math.round(x)) > 1e-3 || (i >= rank && Math.round(x) !== 0))) return undefined;
   return out;
 }

@@ -87,8 +87,10 @@ const controls = new Controls({
     planes.draw();
   },
 });
+// A batch row opens as the network got it: the last step, that crop.
 const batch = new BatchView((e, position, crop) => {
   state.crop = crop;
+  state.step = null;
   void go(e, position);
 }, showError);
 

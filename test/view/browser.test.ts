@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'puppeteer-core';
+import { planesOf, renderPreview } from '../../src/preview/index.js';
+import type { ChainImage } from '../../src/transforms/image.js';
+import { findChromium, launchChromium } from './chromium.js';
+import { demoMmar, stepsOf, trainingPipeline, viewer, withFailingTransform } from './helpers.js';
+
+const CHROMIUM = findChromium();
+
+async function ready(page: Page, sample?: string): Promise<void> {
+  await page.waitForFunction((s) => document.body.dataset.state === 'ready' && (!s || document.body.dataset.sample === s), { timeout: 30000 }, sample ?? '');
+}
+
+const slices = (page: Page) => page.$$eval('figure.plane', (fs) => Object.fromEntries(fs.map((f) => [(f as HTMLElement).dataset.view!, Number((f as HTMLElement).dataset.slice)])));
+
+async function canvasPixels(page: Page, view: string): Promise<{ width: number; height: number; data: number[] }> {
+  return page.$eval(`canvas.image[data-view=${view}]`, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    return { width: canvas.width, height: canvas.height, data: Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data) };
+  });
+}
+
+/** Pixels of the overlay canvas that are not transparent (crosshair, crop boxes). */
+const overlayInk = (page: Page, view: string) =>
+  page.$eval(`figure.plane[data-view=${view}] canvas.overlay`, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+
+async function setInput(page: Page, selector: string, value: string): Promise<void> {
+  await page.click(selector, { count: 3 });
+  await page.keyboard.type(value);
+  await page.keyboard.press('Tab');
+}
+
+test('view in a real browser: slider, chain step, window, the preview\'s pixels, keys, crop boxes, batch view, a failing sample', { skip: CHROMIUM ? false : 'chromium is not installed (apt-get install chromium): the browser test needs it' }, async (t) => {
+  const m = demoMmar(t);
+  const s = await viewer(t, m);
+  const p = trainingPipeline(m);
+  t.after(() => p.close());
+  const { browser, close } = await launchChromium(CHROMIUM!);
+  t.after(close);
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(msg.text());
+  });
+  await page.setViewport({ width: 1400, height: 950 });
+  await page.goto(s.url);
+  await ready(page, '0:0:6');
+  assert.equal(await page.$eval('#error', (e) => (e as HTMLElement).hidden), true);
+  assert.equal(await page.$$eval('#chain .step', (l) => l.length), 7);
+
+  // Step to ScaleIntensityRange (the whole volume) and set a window.
+  await page.click('#chain .step[data-step="2"]');
+  await ready(page, '0:0:2');
+  await setInput(page, '#win-lo', '0.1');
+  await setInput(page, '#win-hi', '0.9');
+  // Move the axial slice slider with its own keys.
+  const before = await slices(page);
+  await page.focus('input.slice[data-view=axial]');
+  for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowUp');
+  const moved = await slices(page);
+  assert.equal(moved.axial, before.axial + 3);
+  assert.equal(moved.coronal, before.coronal);
+
+  // The canvases show exactly what `voxelpipe preview` draws for that step, slice and window.
+  const ref = await stepsOf(p, 0, 0);
+  const image = ref.steps[2].output.image as ChainImage;
+  const label = ref.steps[2].output.label as ChainImage;
+  const planes = planesOf(image.affine);
+  const center = [0, 0, 0];
+  for (const pl of planes) center[pl.sliceAxis!] = moved[pl.view];
+  const pv = renderPreview(image, label, { window: [0.1, 0.9], center });
+  let labelled = 0;
+  for (const [k, pl] of planes.entries()) {
+    const c = await canvasPixels(page, pl.view);
+    const panel = pv.panels[k];
+    assert.deepEqual([c.width, c.height], [panel.width / panel.scaleH, panel.height / panel.scaleV]);
+    let diff = 0;
+    for (let v = 0; v < c.height; v++)
+      for (let u = 0; u < c.width; u++) {
+        const o = ((panel.y + v * panel.scaleV) * pv.width + panel.x + u * panel.scaleH) * 4;
+        const q = (v * c.width + u) * 4;
+        for (let ch = 0; ch < 4; ch++) if (c.data[q + ch] !== pv.rgba[o + ch]) diff++;
+        if (c.data[q] !== c.data[q + 1]) labelled++;
+      }
+    assert.equal(diff, 0, `${pl.view}: canvas and preview differ`);
+  }
+  assert.ok(labelled > 0, 'the compared planes include label-coloured pixels');
+  assert.equal(await page.$eval('#win-hi', (e) => (e as HTMLInputElement).value), '0.9');
+
+  // The crop's boxes are drawn on the volume before the crop, not after it.
+  await page.click('#crosshair');
+  assert.ok((await overlayInk(page, 'axial')) + (await overlayInk(page, 'coronal')) > 0, 'boxes on step 2');
+  await page.keyboard.press(']');
+  await ready(page, '0:0:3');
+  await page.keyboard.press(']');
+  await ready(page, '0:0:4');
+  assert.equal((await overlayInk(page, 'axial')) + (await overlayInk(page, 'coronal')) + (await overlayInk(page, 'sagittal')), 0, 'no boxes on the crops, no crosshair');
+  await page.keyboard.press('[');
+  await page.keyboard.press('[');
+  await ready(page, '0:0:2');
+
+  // Keys: -> is the next sample (the same step stays shown), <- goes back, up/down move the slice.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press('ArrowRight');
+  await ready(page, '0:1:2');
+  assert.equal(await page.$eval('#position', (e) => (e as HTMLInputElement).value), '1');
+  assert.equal(await page.$eval('#item', (e) => (e as HTMLSelectElement).value), String(p.order(0)[1]));
+  const here = await slices(page);
+  await page.keyboard.press('ArrowDown');
+  assert.equal((await slices(page)).axial, here.axial - 1);
+  await page.keyboard.press('ArrowLeft');
+  await ready(page, '0:0:2');
+  assert.match(page.url(), /#epoch=0&index=0&step=2$/);
+
+  // Batch view: the real batch's rows as thumbnails; a click opens a row's sample and crop.
+  await page.click('#batch-toggle');
+  await page.waitForSelector('#batch-grid[data-state=ready]');
+  const widths = await page.$$eval('#batch-grid img', (l) => Promise.all(l.map((i) => (i as HTMLImageElement).decode().then(() => (i as HTMLImageElement).naturalWidth))));
+  assert.equal(widths.length, 4);
+  assert.ok(widths.every((w) => w > 0), `thumbnail widths ${widths}`);
+  await page.click('#batch-grid figure[data-row="3"]');
+  await ready(page, '0:1:6');
+  assert.equal(await page.$eval('#crop', (e) => (e as HTMLSelectElement).value), '1');
+  assert.deepEqual(problems, []);
+
+  // A sample whose chain throws: its one line, the steps before it, the last good step drawn.
+  const bad = demoMmar(t);
+  withFailingTransform(bad);
+  const sb = await viewer(t, bad);
+  const at = p.order(0).indexOf(1);
+  await page.goto(`${sb.url}#epoch=0&index=${at}`);
+  await ready(page, `0:${at}:2`);
+  const error = await page.$eval('#error', (e) => ({ hidden: (e as HTMLElement).hidden, text: e.textContent ?? '' }));
+  assert.equal(error.hidden, false);
+  assert.match(error.text, new RegExp(`^sample ${at} of epoch 0: .*spleen_1\\.nii\\.gz: train\\.pre_transforms\\[3\\] Boom \\(chain index 3\\) failed .*: Boom: this case is corrupt`));
+  assert.ok(!error.text.includes('\n'));
+  assert.equal(await page.$$eval('#chain .step.failed', (l) => l.length), 1);
+  assert.equal(await page.$$eval('canvas.image', (l) => l.length), 3);
+});
