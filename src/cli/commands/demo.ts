@@ -32,7 +32,7 @@ export interface DemoSummary {
   total_ms: number;
   previews: string[];
   /** The commands to go on with (on this MMAR; replace the paths by your own MMAR's). */
-  commands: { run: string; preview: string; profile: string };
+  commands: { run: string; preview: string; profile: string; view: string };
 }
 
 interface DemoOpts {
@@ -58,6 +58,7 @@ function commandsFor(m: DemoMmar): DemoSummary['commands'] {
     run: `npx voxelpipe run ${base} --epochs 2`,
     preview: `npx voxelpipe preview ${base} --out ${quote(join(m.root, 'previews'))} --count 4`,
     profile: `npx voxelpipe profile ${base} --samples 20`,
+    view: `npx voxelpipe view ${base}`,
   };
 }
 
@@ -210,6 +211,7 @@ export function formatDemo(s: DemoSummary, unit: string): string {
     `  ${s.commands.run}`,
     `  ${s.commands.preview}`,
     `  ${s.commands.profile}`,
+    `  ${s.commands.view}`,
     '',
     'On your own Clara MMAR:',
     '  npx voxelpipe run --config /path/to/mmar/config/config_train.json --mmar /path/to/mmar',

@@ -23,10 +23,10 @@ export class ChainStrip {
       const li = el(
         'li',
         { class: 'step', 'data-step': k, tabindex: 0, role: 'button', 'aria-current': k === selected ? 'true' : 'false', title: `${s.name} args ${compact(s.args)}` },
-        el('div', { class: 'name' }, `${k} ${s.name}`, s.random ? el('span', { class: 'random' }, ' random') : ''),
-        el('div', { class: 'meta' }, `${fmt(s.ms)} ms${shape ? ` · ${shape}` : ''}`),
+        el('div', { class: 'name' }, `${k} ${s.name}`),
+        el('div', { class: 'meta' }, s.random ? el('span', { class: 'random' }, 'random · ') : '', `${fmt(s.ms)} ms${shape ? ` · ${shape}` : ''}`),
       );
-      if (s.draws) li.append(el('div', { class: 'draws' }, drawsText(s.draws)));
+      if (s.draws) li.append(el('div', { class: 'draws', title: drawsText(s.draws) }, drawsText(s.draws)));
       li.addEventListener('click', () => this.select(k));
       li.addEventListener('keydown', (ev) => {
         if (ev.key === 'Enter' || ev.key === ' ') {
