@@ -120,6 +120,60 @@ test('view in a real browser: slider, chain step, window, the preview\'s pixels,
   await ready(page, '0:0:2');
   assert.match(page.url(), /#epoch=0&index=0&step=2$/);
 
+  // Under the mouse: index, mm, value and label of the voxel drawn there; a click moves the crosshair.
+  const box = (await page.$('canvas.image[data-view=axial]'))!;
+  const r = (await box.boundingBox())!;
+  const axial = planes[0];
+  const [nu, nv] = [image.shape[axial.hAxis], image.shape[axial.vAxis]];
+  const [u, v] = [Math.floor(nu * 0.6), Math.floor(nv * 0.4)];
+  const at = { x: r.x + ((u + 0.5) * r.width) / nu, y: r.y + ((v + 0.5) * r.height) / nv };
+  await page.mouse.move(at.x, at.y);
+  const readout = await page.$$eval('#readout dd', (l) => Object.fromEntries(l.map((d) => [(d as HTMLElement).dataset.key!, d.textContent])));
+  const z = (await slices(page)).axial;
+  const ih = axial.hDir === 1 ? u : nu - 1 - u;
+  const iv = axial.vDir === 1 ? nv - 1 - v : v;
+  const ijk = [0, 0, 0];
+  ijk[axial.hAxis] = ih;
+  ijk[axial.vAxis] = iv;
+  ijk[axial.sliceAxis!] = z;
+  const flat = ijk[0] + image.shape[0] * (ijk[1] + image.shape[1] * ijk[2]);
+  assert.equal(readout.voxel, `(${ijk.join(', ')})`);
+  assert.equal(readout.mm, `(${[0, 1, 2].map((row) => (image.affine[row][0] * ijk[0] + image.affine[row][1] * ijk[1] + image.affine[row][2] * ijk[2] + image.affine[row][3]).toFixed(1)).join(', ')})`);
+  assert.equal(Number(readout.value), Number(image.data[flat].toPrecision(4)));
+  assert.equal(readout.label, label.data[flat] === 1 ? '1 spleen' : '0 background');
+  await page.mouse.click(at.x, at.y);
+  const crossed = await slices(page);
+  assert.deepEqual([crossed.coronal, crossed.sagittal, crossed.axial], [ijk[planes[1].sliceAxis!], ijk[planes[2].sliceAxis!], z], 'the other planes move to the clicked voxel');
+  // Dragging right widens the window; CT presets are HU mapped through ScaleIntensityRange (a_min -57, a_max 164 -> 0..1).
+  await page.mouse.move(at.x, at.y);
+  await page.mouse.down();
+  await page.mouse.move(at.x + 60, at.y, { steps: 4 });
+  await page.mouse.up();
+  const dragged = await page.$$eval('#win-lo, #win-hi', (l) => l.map((e) => Number((e as HTMLInputElement).value)));
+  assert.ok(dragged[1] - dragged[0] > 0.8 * 1.3, `a wider window after the drag: ${dragged}`);
+  await page.click('#presets button[data-preset="soft tissue"]');
+  const soft = await page.$$eval('#win-lo, #win-hi', (l) => l.map((e) => Number((e as HTMLInputElement).value)));
+  assert.deepEqual(soft, [Number(((-160 + 57) / 221).toPrecision(4)), Number(((240 + 57) / 221).toPrecision(4))]);
+  await page.click('#chain .step[data-step="0"]');
+  await ready(page, '0:0:0');
+  await page.click('#presets button[data-preset="soft tissue"]');
+  assert.deepEqual(await page.$$eval('#win-lo, #win-hi', (l) => l.map((e) => Number((e as HTMLInputElement).value))), [-160, 240], 'raw HU before the rescaling');
+  await page.click('#presets button[data-preset="auto"]');
+  await page.click('#chain .step[data-step="2"]');
+  await ready(page, '0:0:2');
+
+  // The item list: an item the epoch draws opens its position; one it does not draw is said so.
+  const order = p.order(0);
+  const notDrawn = [0, 1, 2, 3, 4].find((k) => !order.includes(k))!;
+  await page.select('#item', String(order[3]));
+  await ready(page, '0:3:2');
+  await page.select('#item', String(notDrawn));
+  await page.waitForFunction(() => !(document.getElementById('error') as HTMLElement).hidden);
+  assert.match(await page.$eval('#error', (e) => e.textContent ?? ''), new RegExp(`^item ${notDrawn} \\(spleen_${notDrawn}\\.nii\\.gz\\) is not drawn in epoch 0`));
+  assert.equal(await page.$eval('#item', (e) => (e as HTMLSelectElement).value), String(order[3]), 'the list goes back to the shown sample');
+  await page.select('#item', String(order[0]));
+  await ready(page, '0:0:2');
+
   // Batch view: the real batch's rows as thumbnails; a click opens a row's sample and crop.
   await page.click('#batch-toggle');
   await page.waitForSelector('#batch-grid[data-state=ready]');
@@ -135,12 +189,12 @@ test('view in a real browser: slider, chain step, window, the preview\'s pixels,
   const bad = demoMmar(t);
   withFailingTransform(bad);
   const sb = await viewer(t, bad);
-  const at = p.order(0).indexOf(1);
-  await page.goto(`${sb.url}#epoch=0&index=${at}`);
-  await ready(page, `0:${at}:2`);
+  const failing = p.order(0).indexOf(1);
+  await page.goto(`${sb.url}#epoch=0&index=${failing}`);
+  await ready(page, `0:${failing}:2`);
   const error = await page.$eval('#error', (e) => ({ hidden: (e as HTMLElement).hidden, text: e.textContent ?? '' }));
   assert.equal(error.hidden, false);
-  assert.match(error.text, new RegExp(`^sample ${at} of epoch 0: .*spleen_1\\.nii\\.gz: train\\.pre_transforms\\[3\\] Boom \\(chain index 3\\) failed .*: Boom: this case is corrupt`));
+  assert.match(error.text, new RegExp(`^sample ${failing} of epoch 0: .*spleen_1\\.nii\\.gz: train\\.pre_transforms\\[3\\] Boom \\(chain index 3\\) failed .*: Boom: this case is corrupt`));
   assert.ok(!error.text.includes('\n'));
   assert.equal(await page.$$eval('#chain .step.failed', (l) => l.length), 1);
   assert.equal(await page.$$eval('canvas.image', (l) => l.length), 3);

@@ -229,3 +229,15 @@ test('view: 2D classification samples: the image plane and the class names, in s
     assert.equal(row.caption, `${cls} class ${cls}`, `row ${k}`);
   });
 });
+
+test('view --section validate: the validation pipeline (whole volumes, no crop), its own items', async (t) => {
+  const m = demoMmar(t);
+  const s = await viewer(t, m, 'validate');
+  const info = (await json<ViewInfo>(`${s.url}api/info`)).body;
+  assert.equal(info.section, 'validate');
+  assert.equal(info.items.length, 1);
+  const sample = (await json<SampleJson>(`${s.url}api/sample?epoch=0&index=0`)).body;
+  assert.deepEqual(sample.steps.map((x) => x.name), ['LoadNifti', 'ConvertToChannelsFirst', 'ScaleIntensityRange']);
+  assert.ok(sample.steps.every((x) => x.crop === undefined && !x.random));
+  assert.match(sample.source, /spleen_5\.nii\.gz$/);
+});
