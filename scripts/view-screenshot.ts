@@ -14,7 +14,10 @@ import { datalistLabels } from '../src/cli/common.js';
 import { DEMO_SIZES, writeDemoMmar } from '../src/synthetic/mmar.js';
 import { createDefaultRegistry } from '../src/transforms/catalogue.js';
 import { startViewServer } from '../src/view/index.js';
-import { findChromium, launchChromium } from '../test/view/chromium.js';
+import { findChromium, launchChromium, type PageDocument, type PageElement, type PageImage } from '../test/view/chromium.js';
+
+// Page-side callbacks run in the browser, where `document` is the real one.
+declare const document: PageDocument;
 
 const out = resolve(process.argv[2] ?? 'docs/view.png');
 const chromium = findChromium();
@@ -45,12 +48,12 @@ try {
     if (centre)
       for (const [view, axis] of [['axial', 2], ['coronal', 1], ['sagittal', 0]] as const)
         await page.$eval(`input.slice[data-view=${view}]`, (e, v) => {
-          (e as HTMLInputElement).value = String(v);
+          (e as unknown as PageElement).value = String(v);
           e.dispatchEvent(new Event('input'));
         }, centre[axis]);
     await page.click('#batch-toggle');
     await page.waitForSelector('#batch-grid[data-state=ready]', { timeout: 120000 });
-    await page.$$eval('#batch-grid img', (l) => Promise.all(l.map((i) => (i as HTMLImageElement).decode())));
+    await page.$$eval('#batch-grid img', (l) => Promise.all(l.map((i) => (i as unknown as PageImage).decode())));
     await page.screenshot({ path: out });
     console.log(`view-screenshot: wrote ${out}`);
   } finally {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { runCli } from '../../src/cli/program.js';
 import type { DemoSummary } from '../../src/cli/commands/demo.js';
 import { ROOT, tempDir } from '../helpers.js';
@@ -15,8 +16,8 @@ async function cli(...args: string[]) {
 }
 
 /** Runs the CLI from source in a child process (the view command serves until a signal). */
-function child(args: string[]) {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function child(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   p.stdout.on('data', (c: Buffer) => (out += c));
@@ -44,13 +45,22 @@ test('demo prints the view command for its MMAR; that command serves the page, p
   const human = await cli('demo', '--out', out, '--size', 'small', '--workers', '0');
   assert.ok(human.out.includes(`\n  ${s.commands.view}\n`), 'the human summary lists it under "Go on with this MMAR"');
 
-  const c = child([...s.commands.view.split(' ').slice(2), '--port', '0']);
+  // --open runs the desktop's opener: here a stand-in xdg-open that writes down what it was asked to open.
+  const bin = join(tempDir(t), 'bin');
+  mkdirSync(bin);
+  const opened = join(bin, 'opened.txt');
+  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o755 });
+  const c = child([...s.commands.view.split(' ').slice(2), '--port', '0', '--open'], { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}` });
   t.after(() => c.p.kill('SIGKILL'));
   const [, url] = await c.line(/^voxelpipe view: (http:\/\/127\.0\.0\.1:\d+\/) {2}\(train section of .*config_train\.json, seed 0; Ctrl-C stops\)$/m);
   const info = (await (await fetch(`${url}api/info`)).json()) as { config: string; items: unknown[] };
   assert.equal(info.config, s.config);
   assert.equal(info.items.length, 5);
   assert.equal((await fetch(`${url}api/sample?epoch=0&index=0`)).status, 200);
+  if (process.platform === 'linux') {
+    for (let k = 0; k < 100 && !existsSync(opened); k++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(readFileSync(opened, 'utf8'), url);
+  }
   c.p.kill('SIGINT');
   assert.equal(await c.exited, 0);
   assert.match(c.output().out, /voxelpipe view: stopped \(SIGINT\)\n$/);

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import type { Page } from 'puppeteer-core';
 import { planesOf, renderPreview } from '../../src/preview/index.js';
 import type { ChainImage } from '../../src/transforms/image.js';
-import { findChromium, launchChromium } from './chromium.js';
+import { findChromium, launchChromium, type PageCanvas, type PageDocument, type PageElement, type PageImage } from './chromium.js';
+
+// Page-side callbacks run in the browser, where `document` is the real one.
+declare const document: PageDocument;
 import { demoMmar, stepsOf, trainingPipeline, viewer, withFailingTransform } from './helpers.js';
 
 const CHROMIUM = findChromium();
@@ -12,11 +15,11 @@ async function ready(page: Page, sample?: string): Promise<void> {
   await page.waitForFunction((s) => document.body.dataset.state === 'ready' && (!s || document.body.dataset.sample === s), { timeout: 30000 }, sample ?? '');
 }
 
-const slices = (page: Page) => page.$$eval('figure.plane', (fs) => Object.fromEntries(fs.map((f) => [(f as HTMLElement).dataset.view!, Number((f as HTMLElement).dataset.slice)])));
+const slices = (page: Page) => page.$$eval('figure.plane', (fs) => Object.fromEntries(fs.map((f) => [(f as unknown as PageElement).dataset.view!, Number((f as unknown as PageElement).dataset.slice)])));
 
 async function canvasPixels(page: Page, view: string): Promise<{ width: number; height: number; data: number[] }> {
   return page.$eval(`canvas.image[data-view=${view}]`, (c) => {
-    const canvas = c as HTMLCanvasElement;
+    const canvas = c as unknown as PageCanvas;
     return { width: canvas.width, height: canvas.height, data: Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data) };
   });
 }
@@ -24,7 +27,7 @@ async function canvasPixels(page: Page, view: string): Promise<{ width: number; 
 /** Pixels of the overlay canvas that are not transparent (crosshair, crop boxes). */
 const overlayInk = (page: Page, view: string) =>
   page.$eval(`figure.plane[data-view=${view}] canvas.overlay`, (c) => {
-    const canvas = c as HTMLCanvasElement;
+    const canvas = c as unknown as PageCanvas;
     const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
     for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
@@ -53,7 +56,7 @@ test('view in a real browser: slider, chain step, window, the preview\'s pixels,
   await page.setViewport({ width: 1400, height: 950 });
   await page.goto(s.url);
   await ready(page, '0:0:6');
-  assert.equal(await page.$eval('#error', (e) => (e as HTMLElement).hidden), true);
+  assert.equal(await page.$eval('#error', (e) => (e as unknown as PageElement).hidden), true);
   assert.equal(await page.$$eval('#chain .step', (l) => l.length), 7);
 
   // Step to ScaleIntensityRange (the whole volume) and set a window.
@@ -93,7 +96,7 @@ test('view in a real browser: slider, chain step, window, the preview\'s pixels,
     assert.equal(diff, 0, `${pl.view}: canvas and preview differ`);
   }
   assert.ok(labelled > 0, 'the compared planes include label-coloured pixels');
-  assert.equal(await page.$eval('#win-hi', (e) => (e as HTMLInputElement).value), '0.9');
+  assert.equal(await page.$eval('#win-hi', (e) => (e as unknown as PageElement).value), '0.9');
 
   // The crop's boxes are drawn on the volume before the crop, not after it.
   await page.click('#crosshair');
@@ -108,11 +111,11 @@ test('view in a real browser: slider, chain step, window, the preview\'s pixels,
   await ready(page, '0:0:2');
 
   // Keys: -> is the next sample (the same step stays shown), <- goes back, up/down move the slice.
-  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press('ArrowRight');
   await ready(page, '0:1:2');
-  assert.equal(await page.$eval('#position', (e) => (e as HTMLInputElement).value), '1');
-  assert.equal(await page.$eval('#item', (e) => (e as HTMLSelectElement).value), String(p.order(0)[1]));
+  assert.equal(await page.$eval('#position', (e) => (e as unknown as PageElement).value), '1');
+  assert.equal(await page.$eval('#item', (e) => (e as unknown as PageElement).value), String(p.order(0)[1]));
   const here = await slices(page);
   await page.keyboard.press('ArrowDown');
   assert.equal((await slices(page)).axial, here.axial - 1);
@@ -128,7 +131,7 @@ test('view in a real browser: slider, chain step, window, the preview\'s pixels,
   const [u, v] = [Math.floor(nu * 0.6), Math.floor(nv * 0.4)];
   const at = { x: r.x + ((u + 0.5) * r.width) / nu, y: r.y + ((v + 0.5) * r.height) / nv };
   await page.mouse.move(at.x, at.y);
-  const readout = await page.$$eval('#readout dd', (l) => Object.fromEntries(l.map((d) => [(d as HTMLElement).dataset.key!, d.textContent])));
+  const readout = await page.$$eval('#readout dd', (l) => Object.fromEntries(l.map((d) => [(d as unknown as PageElement).dataset.key!, d.textContent])));
   const z = (await slices(page)).axial;
   const ih = axial.hDir === 1 ? u : nu - 1 - u;
   const iv = axial.vDir === 1 ? nv - 1 - v : v;
@@ -149,15 +152,15 @@ test('view in a real browser: slider, chain step, window, the preview\'s pixels,
   await page.mouse.down();
   await page.mouse.move(at.x + 60, at.y, { steps: 4 });
   await page.mouse.up();
-  const dragged = await page.$$eval('#win-lo, #win-hi', (l) => l.map((e) => Number((e as HTMLInputElement).value)));
+  const dragged = await page.$$eval('#win-lo, #win-hi', (l) => l.map((e) => Number((e as unknown as PageElement).value)));
   assert.ok(dragged[1] - dragged[0] > 0.8 * 1.3, `a wider window after the drag: ${dragged}`);
   await page.click('#presets button[data-preset="soft tissue"]');
-  const soft = await page.$$eval('#win-lo, #win-hi', (l) => l.map((e) => Number((e as HTMLInputElement).value)));
+  const soft = await page.$$eval('#win-lo, #win-hi', (l) => l.map((e) => Number((e as unknown as PageElement).value)));
   assert.deepEqual(soft, [Number(((-160 + 57) / 221).toPrecision(4)), Number(((240 + 57) / 221).toPrecision(4))]);
   await page.click('#chain .step[data-step="0"]');
   await ready(page, '0:0:0');
   await page.click('#presets button[data-preset="soft tissue"]');
-  assert.deepEqual(await page.$$eval('#win-lo, #win-hi', (l) => l.map((e) => Number((e as HTMLInputElement).value))), [-160, 240], 'raw HU before the rescaling');
+  assert.deepEqual(await page.$$eval('#win-lo, #win-hi', (l) => l.map((e) => Number((e as unknown as PageElement).value))), [-160, 240], 'raw HU before the rescaling');
   await page.click('#presets button[data-preset="auto"]');
   await page.click('#chain .step[data-step="2"]');
   await ready(page, '0:0:2');
@@ -168,21 +171,21 @@ test('view in a real browser: slider, chain step, window, the preview\'s pixels,
   await page.select('#item', String(order[3]));
   await ready(page, '0:3:2');
   await page.select('#item', String(notDrawn));
-  await page.waitForFunction(() => !(document.getElementById('error') as HTMLElement).hidden);
+  await page.waitForFunction(() => !document.getElementById('error')!.hidden);
   assert.match(await page.$eval('#error', (e) => e.textContent ?? ''), new RegExp(`^item ${notDrawn} \\(spleen_${notDrawn}\\.nii\\.gz\\) is not drawn in epoch 0`));
-  assert.equal(await page.$eval('#item', (e) => (e as HTMLSelectElement).value), String(order[3]), 'the list goes back to the shown sample');
+  assert.equal(await page.$eval('#item', (e) => (e as unknown as PageElement).value), String(order[3]), 'the list goes back to the shown sample');
   await page.select('#item', String(order[0]));
   await ready(page, '0:0:2');
 
   // Batch view: the real batch's rows as thumbnails; a click opens a row's sample and crop.
   await page.click('#batch-toggle');
   await page.waitForSelector('#batch-grid[data-state=ready]');
-  const widths = await page.$$eval('#batch-grid img', (l) => Promise.all(l.map((i) => (i as HTMLImageElement).decode().then(() => (i as HTMLImageElement).naturalWidth))));
+  const widths = await page.$$eval('#batch-grid img', (l) => Promise.all(l.map((i) => (i as unknown as PageImage).decode().then(() => (i as unknown as PageImage).naturalWidth))));
   assert.equal(widths.length, 4);
   assert.ok(widths.every((w) => w > 0), `thumbnail widths ${widths}`);
   await page.click('#batch-grid figure[data-row="3"]');
   await ready(page, '0:1:6');
-  assert.equal(await page.$eval('#crop', (e) => (e as HTMLSelectElement).value), '1');
+  assert.equal(await page.$eval('#crop', (e) => (e as unknown as PageElement).value), '1');
   assert.deepEqual(problems, []);
 
   // A sample whose chain throws: its one line, the steps before it, the last good step drawn.
@@ -192,7 +195,7 @@ test('view in a real browser: slider, chain step, window, the preview\'s pixels,
   const failing = p.order(0).indexOf(1);
   await page.goto(`${sb.url}#epoch=0&index=${failing}`);
   await ready(page, `0:${failing}:2`);
-  const error = await page.$eval('#error', (e) => ({ hidden: (e as HTMLElement).hidden, text: e.textContent ?? '' }));
+  const error = await page.$eval('#error', (e) => ({ hidden: (e as unknown as PageElement).hidden, text: e.textContent ?? '' }));
   assert.equal(error.hidden, false);
   assert.match(error.text, new RegExp(`^sample ${failing} of epoch 0: .*spleen_1\\.nii\\.gz: train\\.pre_transforms\\[3\\] Boom \\(chain index 3\\) failed .*: Boom: this case is corrupt`));
   assert.ok(!error.text.includes('\n'));

@@ -7,6 +7,7 @@ import type { BatchJson, SampleJson, ViewInfo } from '../../src/view/index.js';
 import { CLIENT_MODULES } from '../../src/view/assets.js';
 import { batchRowImage, decodePng, percentileWindow } from '../../src/preview/index.js';
 import { isChainImage, type ChainImage } from '../../src/transforms/image.js';
+import type { Batch } from '../../src/pipeline/batch.js';
 import { demoMmar, json, raw, stepsOf, trainingPipeline, viewer, withFailingTransform } from './helpers.js';
 
 test('view: a sample is exactly pipeline.sample(e, i): every step, its args, draws, time and voxels; the crop boxes on the volume before the crop', async (t) => {
@@ -77,7 +78,7 @@ test('view: a sample is exactly pipeline.sample(e, i): every step, its args, dra
 
   // (epoch, index) is a batch row: batch 0 holds positions 0 and 1 (2 crops each); rows 2, 3 are this sample's crops.
   const it = p.epoch(0)[Symbol.asyncIterator]();
-  const b0 = (await it.next()).value!;
+  const b0 = (await it.next()).value as Batch;
   const last = ref.out.image as ChainImage;
   const per = 16 ** 3;
   for (const crop of [0, 1]) {
@@ -219,7 +220,7 @@ test('view: 2D classification samples: the image plane and the class names, in s
   assert.ok(typeof (sample.steps[2].draws as { degrees: number }).degrees === 'number');
 
   const it = p.epoch(0)[Symbol.asyncIterator]();
-  const b0 = (await it.next()).value!;
+  const b0 = (await it.next()).value as Batch;
   await it.return?.();
   const bv = (await json<BatchJson>(`${s.url}api/batch?epoch=0&batch=0`)).body;
   assert.equal(bv.rows.length, 8);

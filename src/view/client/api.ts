@@ -22,7 +22,7 @@ async function failure(r: Response): Promise<ApiError> {
 }
 
 async function getJson<T>(path: string, params: Record<string, number> = {}): Promise<T> {
-  const q = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  const q = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
   const r = await fetch(`${path}${Object.keys(params).length ? `?${q}` : ''}`);
   if (!r.ok) throw await failure(r);
   return (await r.json()) as T;
