@@ -8,7 +8,7 @@ import { VoxelpipeError } from '../util/errors.js';
  * source (tsx), the .ts files are transpiled here once with the TypeScript
  * compiler the development install has. Only these names are served.
  */
-export const CLIENT_MODULES = ['main', 'api', 'draw', 'state', 'step-view', 'planes-view', 'chain-strip', 'controls', 'batch-view', 'dom'] as const;
+export const CLIENT_MODULES = ['main', 'api', 'draw', 'state', 'step-view', 'planes-view', 'chain-strip', 'controls', 'batch-view', 'ct-window', 'dom'] as const;
 export type ClientModule = (typeof CLIENT_MODULES)[number];
 
 const DIR = new URL('./client/', import.meta.url);

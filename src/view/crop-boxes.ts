@@ -8,10 +8,10 @@ export type { CropBox, CropBoxes } from './client/api-types.js';
  * Where a crop took its voxels from, in the voxel indices of its input, so
  * the page can draw the boxes on the whole volume before the crop.
  *
- * The random crops record their boxes (`starts` for the PosNeg crops, one
- * per crop of a batch; `start` for the others); a deterministic crop or pad
- * is recognised by its output geometry: the same voxel axes (same linear
- * part of the affine) shifted by a whole number of voxels.
+ * The random crops record their boxes or write them into their output's
+ * meta; a deterministic crop or pad is recognised by its output geometry:
+ * the same voxel axes (same linear part of the affine) shifted by a whole
+ * number of voxels (see `boxesOf`).
  */
 
 /** What the box finder reads of a step. */
@@ -58,25 +58,44 @@ function isIntVector(v: unknown, n: number): v is number[] {
   return Array.isArray(v) && v.length === n && v.every((x) => Number.isInteger(x));
 }
 
-/** The boxes `after` was cut from `before` with, or undefined when the step was no crop. */
+/**
+ * The boxes `after` was cut from `before` with, or undefined when the step
+ * was no crop. Sources, in order: the recorded `starts` (Clara's PosNeg
+ * crops) or `boxes` (MONAI's RandSpatialCropSamplesd); the `cropStarts` a
+ * crop writes into its output's meta (MONAI's centre crops); a recorded
+ * `start` (the other random crops); the affine shift (deterministic crops).
+ */
 export function boxesOf(before: ChainImage, after: ChainImage, draws?: Record<string, unknown>): CropBox[] | undefined {
   const sb = spatialShape(before);
   const sa = spatialShape(after);
-  if (sa.length !== sb.length) return undefined;
-  const starts = draws?.starts;
-  if (Array.isArray(starts) && starts.length > 0 && starts.every((s) => isIntVector(s, sa.length))) {
-    const centres = Array.isArray(draws!.centres) ? (draws!.centres as unknown[]) : [];
-    const fg = Array.isArray(draws!.foreground) ? (draws!.foreground as unknown[]) : [];
-    return (starts as number[][]).map((start, k) => ({
+  const rank = sa.length;
+  if (rank !== sb.length) return undefined;
+  const withDraws = (starts: number[][]): CropBox[] => {
+    const centres = Array.isArray(draws?.centres) ? (draws!.centres as unknown[]) : [];
+    const fg = Array.isArray(draws?.foreground) ? (draws!.foreground as unknown[]) : [];
+    return starts.map((start, k) => ({
       start: start.slice(),
       size: sa.slice(),
-      ...(isIntVector(centres[k], sa.length) ? { centre: (centres[k] as number[]).slice() } : {}),
+      ...(isIntVector(centres[k], rank) ? { centre: (centres[k] as number[]).slice() } : {}),
       ...(typeof fg[k] === 'boolean' ? { foreground: fg[k] as boolean } : {}),
     }));
-  }
-  if (isIntVector(draws?.start, sa.length)) return [{ start: (draws!.start as number[]).slice(), size: sa.slice() }];
-  const start = voxelShift(before, after, sa.length);
-  if (!start || (start.every((s) => s === 0) && sa.every((n, i) => n === sb[i]))) return undefined;
+  };
+  const starts = draws?.starts;
+  if (Array.isArray(starts) && starts.length > 0 && starts.every((x) => isIntVector(x, rank))) return withDraws(starts as number[][]);
+  const boxes = draws?.boxes;
+  if (Array.isArray(boxes) && boxes.length > 0 && boxes.every((b) => isIntVector((b as CropBox)?.start, rank) && isIntVector((b as CropBox)?.size, rank)))
+    return (boxes as CropBox[]).map((b) => ({ start: b.start.slice(), size: b.size.slice() }));
+  const metaStarts = after.meta?.cropStarts;
+  if (
+    Array.isArray(metaStarts) &&
+    metaStarts.length > 0 &&
+    metaStarts.every((x) => isIntVector(x, rank)) &&
+    JSON.stringify(metaStarts) !== JSON.stringify(before.meta?.cropStarts ?? null)
+  )
+    return withDraws(metaStarts as number[][]);
+  if (isIntVector(draws?.start, rank)) return [{ start: (draws!.start as number[]).slice(), size: sa.slice() }];
+  const start = voxelShift(before, after, rank);
+  if (!start || (start.every((x) => x === 0) && sa.every((n, i) => n === sb[i]))) return undefined;
   return [{ start, size: sa.slice() }];
 }
 

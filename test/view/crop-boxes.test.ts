@@ -53,4 +53,45 @@ test('crop boxes: the real chain\'s crops, carried back to the steps that keep t
   assert.equal(draws.starts.length, 3);
   assert.deepEqual(per[2], { step: 3, name: 'CropByPosNegRatio', field: 'image', boxes: draws.starts.map((start, k) => ({ start, size: [4, 4, 4], centre: draws.centres[k], foreground: draws.foreground[k] })) });
   assert.equal(per[3], undefined);
+  assertBoxContent(steps[2].output.image as ChainImage, steps[3].output.image as ChainImage, per[2]!.boxes);
+  assertBoxContent(steps[0].output.image as ChainImage, steps[1].output.image as ChainImage, per[0]!.boxes);
+});
+
+/** Every voxel of crop k inside its box equals the input voxel there (the box is where the crop came from). */
+function assertBoxContent(before: ChainImage, after: ChainImage, boxes: { start: number[]; size: number[] }[]): void {
+  const [X, Y] = before.shape;
+  const per = boxes[0].size.reduce((a, b) => a * b, 1);
+  boxes.forEach((b, k) => {
+    const [sx, sy, sz] = b.size;
+    for (let z = 0; z < sz; z++)
+      for (let y = 0; y < sy; y++)
+        for (let x = 0; x < sx; x++) {
+          const [i, j, l] = [b.start[0] + x, b.start[1] + y, b.start[2] + z];
+          assert.equal(after.data[k * per + x + sx * (y + sy * z)], before.data[i + X * (j + Y * l)], `crop ${k} voxel (${x}, ${y}, ${z})`);
+        }
+  });
+}
+
+test('crop boxes of the MONAI crops: centre crops (from the output meta), RandSpatialCropSamplesd (recorded boxes), RandSpatialCropd (recorded start)', () => {
+  const registry = createDefaultRegistry();
+  const label = vol([20, 16, 12]);
+  label.data = new Float32Array(label.data.length).map((_, i) => (i % 5 === 0 ? 1 : 0));
+  const image = vol([20, 16, 12]);
+  image.data = new Float32Array(image.data.length).map((_, i) => i);
+  for (const entry of [
+    { name: 'RandCropByPosNegLabeld', args: { keys: ['image', 'label'], label_key: 'label', spatial_size: [4, 5, 6], pos: 1, neg: 1, num_samples: 3, image_key: 'image', image_threshold: 0 } },
+    { name: 'RandCropByLabelClassesd', args: { keys: ['image', 'label'], label_key: 'label', spatial_size: [4, 5, 6], num_classes: 2, ratios: [1, 1], num_samples: 2 } },
+    { name: 'RandSpatialCropSamplesd', args: { keys: ['image', 'label'], roi_size: [4, 5, 6], num_samples: 3, random_size: false } },
+    { name: 'RandSpatialCropd', args: { keys: ['image', 'label'], roi_size: [4, 5, 6], random_size: false } },
+  ]) {
+    const steps: ChainStep[] = [];
+    createChain([entry], { registry }).apply({ image, label } as Sample, { seed: 5, epoch: 0, index: 2 }, { onStep: (s) => steps.push(s) });
+    const after = steps[0].output.image as ChainImage;
+    const boxes = boxesOf(image, after, steps[0].draws);
+    assert.ok(boxes, entry.name);
+    assert.equal(boxes.length, after.batched ? after.shape.at(-1) : 1, `${entry.name}: one box per crop`);
+    assertBoxContent(image, after, boxes);
+    const centres = steps[0].draws?.centres as number[][] | undefined;
+    if (centres) assert.deepEqual(boxes.map((b) => b.centre), centres, entry.name);
+  }
 });

@@ -1,34 +1,6 @@
-import type { StepJson } from './api-types.js';
 import { byId, el, fmt } from './dom.js';
 import { labelColor, type Rgb } from './draw.js';
-
-/** CT windows (width, level) in Hounsfield units. */
-export const CT_PRESETS: readonly { name: string; width: number; level: number }[] = [
-  { name: 'soft tissue', width: 400, level: 40 },
-  { name: 'lung', width: 1500, level: -600 },
-  { name: 'bone', width: 1800, level: 400 },
-  { name: 'brain', width: 80, level: 40 },
-];
-
-/**
- * HU -> the values of `field` after step `upTo`: the last ScaleIntensityRange
- * on the field at or before it maps a_min..a_max to b_min..b_max (linearly,
- * ignoring its clip), so a CT preset still means the same tissue after the
- * chain rescaled the image. Identity when no such step ran.
- */
-export function huMap(steps: readonly StepJson[], upTo: number, field: string): { map: (hu: number) => number; via?: string } {
-  for (let k = Math.min(upTo, steps.length - 1); k >= 0; k--) {
-    const s = steps[k];
-    if (s.name.split('#')[0] !== 'ScaleIntensityRange') continue;
-    const a = s.args as { fields?: unknown; a_min?: number; a_max?: number; b_min?: number; b_max?: number };
-    const fields = Array.isArray(a.fields) ? a.fields : [a.fields];
-    if (!fields.includes(field)) continue;
-    const { a_min: a0, a_max: a1, b_min: b0, b_max: b1 } = a;
-    if ([a0, a1, b0, b1].every((x) => typeof x === 'number') && a1 !== a0)
-      return { map: (hu) => ((hu - a0!) / (a1! - a0!)) * (b1! - b0!) + b0!, via: `${s.name} (step ${k})` };
-  }
-  return { map: (hu) => hu };
-}
+import { CT_PRESETS, type HuMap } from './ct-window.js';
 
 export interface ControlsHandlers {
   field(name: string): void;
@@ -95,7 +67,7 @@ export class Controls {
   }
 
   /** The window buttons: auto and min..max always, CT presets for 3D volumes (through the chain's rescaling). */
-  setPresets(ct: boolean, hu: ReturnType<typeof huMap>): void {
+  setPresets(ct: boolean, hu: HuMap): void {
     const buttons = [el('button', { 'data-preset': 'auto', title: "1st..99th percentile of the shown channel (the preview's default)" }, 'auto'), el('button', { 'data-preset': 'range' }, 'min..max')];
     buttons[0].addEventListener('click', () => this.on.window(null));
     buttons[1].addEventListener('click', () => this.on.window(null, 'range'));

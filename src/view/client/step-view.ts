@@ -1,6 +1,7 @@
 import type { ImageFieldInfo, SampleJson, StepJson, ViewInfo } from './api-types.js';
 import type { StepVoxels } from './api.js';
-import { Controls, huMap } from './controls.js';
+import { Controls } from './controls.js';
+import { huMap } from './ct-window.js';
 import { byId, fmt } from './dom.js';
 import { labelMap, presentValues, shape3Of, toWorld, type Shape3 } from './draw.js';
 import { PlanesView, type PlanesModel } from './planes-view.js';
