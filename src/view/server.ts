@@ -18,6 +18,8 @@ export interface ViewServer {
   url: string;
   host: string;
   port: number;
+  /** Bound to a loopback address: only this machine can connect. */
+  loopback: boolean;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startViewServer(o: ViewServerOptions): Promise<ViewServer>
     url: `http://${urlHost(host)}:${bound}/`,
     host,
     port: bound,
+    loopback: guard,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

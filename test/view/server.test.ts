@@ -9,6 +9,9 @@ import { batchRowImage, decodePng, percentileWindow } from '../../src/preview/in
 import { isChainImage, type ChainImage } from '../../src/transforms/image.js';
 import type { Batch } from '../../src/pipeline/batch.js';
 import { demoMmar, json, raw, stepsOf, trainingPipeline, viewer, withFailingTransform } from './helpers.js';
+import { startViewServer } from '../../src/view/index.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createDefaultRegistry } from '../../src/transforms/catalogue.js';
 
 test('view: a sample is exactly pipeline.sample(e, i): every step, its args, draws, time and voxels; the crop boxes on the volume before the crop', async (t) => {
   const m = demoMmar(t);
@@ -241,4 +244,16 @@ test('view --section validate: the validation pipeline (whole volumes, no crop),
   assert.deepEqual(sample.steps.map((x) => x.name), ['LoadNifti', 'ConvertToChannelsFirst', 'ScaleIntensityRange']);
   assert.ok(sample.steps.every((x) => x.crop === undefined && !x.random));
   assert.match(sample.source, /spleen_5\.nii\.gz$/);
+});
+
+test('view --host: on a non-loopback address the Host guard is off (other machines name it as they reach it); the server says it is not loopback', async (t) => {
+  const m = demoMmar(t);
+  const config = loadConfig({ config: m.config, mmar: m.root, registry: createDefaultRegistry() });
+  const s = await startViewServer({ config, spec: config.train!, host: '0.0.0.0', port: 0 });
+  t.after(() => s.close());
+  assert.equal(s.loopback, false);
+  assert.equal(s.url, `http://0.0.0.0:${s.port}/`);
+  const r = await raw(`http://127.0.0.1:${s.port}/`, '/api/info', { host: `viewer.lan:${s.port}` });
+  assert.equal(r.status, 200);
+  assert.equal((await viewer(t, m)).loopback, true);
 });

@@ -54,7 +54,7 @@ export function viewCommand(io: CliIO, stopped: () => Promise<string> = untilSto
       const { config, spec, labels } = openSection(opts, io);
       const server = await startViewServer({ config, spec, labels, seed: opts.seed, overrides: { cacheDir: opts.cacheDir }, host: opts.host, port: opts.port });
       io.out(`voxelpipe view: ${server.url}  (${spec.section} section of ${config.configFile}, seed ${opts.seed}; Ctrl-C stops)\n`);
-      if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1')
+      if (!server.loopback)
         io.err(`voxelpipe: warning: listening on ${opts.host}: other machines that reach it can see this dataset's images\n`);
       if (opts.open) openBrowser(server.url, io);
       const sig = await stopped();
