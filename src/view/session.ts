@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { ConfigSpec, PipelineSpec } from '../config/load-config.js';
 import { createPipeline, type Pipeline } from '../pipeline/engine.js';
 import { pipelineOptionsFromSpec, type RunOverrides } from '../pipeline/from-config.js';
+import { evaluationPipelineOptions } from '../evaluate/pipeline-options.js';
 import { itemSource } from '../pipeline/sample-processor.js';
 import type { ItemFields, PipelineOptions } from '../pipeline/options.js';
 import { PALETTE } from '../preview/render.js';
@@ -48,7 +49,9 @@ export class ViewSession {
   private readonly movesVoxels: (name: string) => boolean;
 
   constructor(o: ViewSessionOptions) {
-    this.options = pipelineOptionsFromSpec(o.config, o.spec, { ...o.overrides, seed: o.seed ?? 0, workers: 0 });
+    const run = { ...o.overrides, seed: o.seed ?? 0, workers: 0 };
+    // An evaluation config (config_validation.json) has its own data pipeline options (the evaluator's fields).
+    this.options = o.config.evaluation ? evaluationPipelineOptions(o.config, run) : pipelineOptionsFromSpec(o.config, o.spec, run);
     this.pipeline = createPipeline(this.options);
     this.labelField = this.options.labelField ?? 'label';
     const queue = new WorkQueue();

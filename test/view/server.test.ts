@@ -257,3 +257,18 @@ test('view --host: on a non-loopback address the Host guard is off (other machin
   assert.equal(r.status, 200);
   assert.equal((await viewer(t, m)).loopback, true);
 });
+
+test('view of an evaluation config (config_validation.json): its one data pipeline, as the evaluator reads it', async (t) => {
+  const m = demoMmar(t);
+  const config = loadConfig({ config: m.validationConfig, mmar: m.root, registry: createDefaultRegistry() });
+  assert.ok(config.evaluation && config.validate);
+  const s = await startViewServer({ config, spec: config.validate, port: 0 });
+  t.after(() => s.close());
+  const info = (await json<ViewInfo>(`${s.url}api/info`)).body;
+  assert.equal(info.section, 'validate');
+  const sample = await json<SampleJson>(`${s.url}api/sample?epoch=0&index=0`);
+  assert.equal(sample.status, 200);
+  assert.equal(sample.body.error, undefined);
+  assert.equal(sample.body.steps[0].name, 'LoadNifti');
+  assert.equal((sample.body.steps.at(-1)!.fields.image as { kind: string }).kind, 'image');
+});
