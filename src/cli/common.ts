@@ -81,8 +81,8 @@ export interface OpenedPipeline {
   labels?: Record<string, string>;
 }
 
-/** Loads the config and makes the section's pipeline (the caller closes it); config warnings go to `io.err` unless `quiet`. */
-export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOverrides = {}, quiet = false): OpenedPipeline {
+/** Loads the config and picks the section (no pipeline made); config warnings go to `io.err` unless `quiet`. */
+export function openSection(opts: PipelineCliOpts, io: CliIO, quiet = false): Omit<OpenedPipeline, 'pipeline'> {
   const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry() });
   if (!quiet) for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
   const section = opts.section ?? (config.evaluation ? 'validate' : 'train');
@@ -94,9 +94,15 @@ export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOve
         ? `${opts.config}: an evaluation config has one pipeline (validate), not "${section}"; leave out --section`
         : `${opts.config}: has no "${section}" section with an image_pipeline`,
     );
+  return { config, spec, labels: datalistLabels(spec.datalist.file) };
+}
+
+/** Loads the config and makes the section's pipeline (the caller closes it); config warnings go to `io.err` unless `quiet`. */
+export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOverrides = {}, quiet = false): OpenedPipeline {
+  const { config, spec, labels } = openSection(opts, io, quiet);
   const run = { seed: opts.seed, ...overrides };
   const pipeline = createPipeline(config.evaluation ? evaluationPipelineOptions(config, run) : pipelineOptionsFromSpec(config, spec, run));
-  return { config, spec, pipeline, labels: datalistLabels(spec.datalist.file) };
+  return { config, spec, pipeline, labels };
 }
 
 /** The `labels` object of an MSD-style datalist (`{"0": "background", "1": "spleen"}`), if any. */

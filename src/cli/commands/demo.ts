@@ -36,7 +36,7 @@ export interface DemoSummary {
   total_ms: number;
   previews: string[];
   /** The commands to go on with (on this MMAR; replace the paths by your own MMAR's). */
-  commands: { run: string; preview: string; profile: string; evaluate: string };
+  commands: { run: string; preview: string; profile: string; view: string; evaluate: string };
 }
 
 interface DemoOpts {
@@ -62,6 +62,7 @@ function commandsFor(m: DemoMmar): DemoSummary['commands'] {
     run: `npx voxelpipe run ${base} --epochs 2`,
     preview: `npx voxelpipe preview ${base} --out ${quote(join(m.root, 'previews'))} --count 4`,
     profile: `npx voxelpipe profile ${base} --samples 20`,
+    view: `npx voxelpipe view ${base}`,
     evaluate: `npx voxelpipe evaluate --config ${quote(m.validationConfig)} --mmar ${quote(m.root)} --model ${m.model ? quote(m.model) : 'your-model.onnx'}`,
   };
 }
@@ -220,6 +221,7 @@ export function formatDemo(s: DemoSummary, unit: string): string {
     `  ${s.commands.run}`,
     `  ${s.commands.preview}`,
     `  ${s.commands.profile}`,
+    `  ${s.commands.view}`,
     `  ${s.commands.evaluate}`,
     '',
     'On your own Clara MMAR:',
