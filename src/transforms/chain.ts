@@ -78,8 +78,14 @@ export interface ChainStep {
   ns: number;
   /** The transform draws from its rng (the first random one ends the cacheable prefix). */
   random: boolean;
-  /** The sample the transform returned (read it, do not modify it). */
-  output: Sample;
+  /**
+   * The sample the transform returned, its images made (read it, do not
+   * modify it): lazy images (a value map or crop view not applied yet) are
+   * materialised on first access, so reading it costs what the voxels cost.
+   */
+  readonly output: Sample;
+  /** The sample as the transform returned it: lazy images stay lazy (what profiling measures). */
+  readonly result: Sample;
   /** Parsed args and recorded draws, as provenance gets them (here too when a later transform throws). */
   args: Readonly<Record<string, unknown>>;
   draws?: Record<string, unknown>;
@@ -219,7 +225,7 @@ export class Chain {
       if (timed) {
         const ns = Number(process.hrtime.bigint() - t0);
         stats?.add(i, ns);
-        onStep?.({ index: i, name: label(t), ns, random: t.isRandom, output: out, args: t.args, ...(ctx.draws ? { draws: ctx.draws } : {}) });
+        if (onStep) onStep(chainStep({ index: i, name: label(t), ns, random: t.isRandom, args: t.args, ...(ctx.draws ? { draws: ctx.draws } : {}) }, out));
       }
       const index = this.positions[i];
       if (prov) prov.push(ctx.draws ? { index, transform: label(t), args: t.args, draws: ctx.draws } : { index, transform: label(t), args: t.args });
@@ -293,6 +299,15 @@ export class Chain {
       context: { transform: t.name, index: i, path: this.paths[i], sample: key.index, epoch: key.epoch, inputs },
     });
   }
+}
+
+/** A ChainStep whose `output` materialises the result's lazy images on first access. */
+function chainStep(step: Omit<ChainStep, 'output' | 'result'>, result: Sample): ChainStep {
+  let made: Sample | undefined;
+  return Object.defineProperties(step, {
+    result: { value: result, enumerable: true },
+    output: { get: () => (made ??= materialiseSample(result)), enumerable: true },
+  }) as ChainStep;
 }
 
 /** JSON with object keys sorted, so equal args give equal text whatever order a config wrote them in. */

@@ -65,7 +65,7 @@ export async function profilePipeline(pipeline: Pipeline, samples: number, withC
   const onStep = (s: ChainStep) => {
     if (s.random) boundary = Math.min(boundary, s.index);
     (times[s.index] ??= []).push(s.ns / 1e6);
-    bytes[s.index] = (bytes[s.index] ?? 0) + imageBytes(s.output);
+    bytes[s.index] = (bytes[s.index] ?? 0) + imageBytes(s.result);
     names[s.index] = s.name;
   };
   let done = 0;
