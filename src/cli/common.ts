@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type ConfigSpec, type PipelineSpec, type Section } from '../config/load-config.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { createPipeline, type Pipeline } from '../pipeline/engine.js';
+import type { PipelineOptions } from '../pipeline/options.js';
 import { pipelineOptionsFromSpec, type RunOverrides } from '../pipeline/from-config.js';
 import { VoxelpipeError } from '../util/errors.js';
 
@@ -16,6 +18,12 @@ import { VoxelpipeError } from '../util/errors.js';
 export interface CliIO {
   out: (s: string) => void;
   err: (s: string) => void;
+}
+
+/** voxelpipe's version (package.json). */
+export function voxelpipeVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
 }
 
 /** A commander parser for whole numbers >= `min`. */
@@ -62,6 +70,8 @@ export interface OpenedPipeline {
   config: ConfigSpec;
   spec: PipelineSpec;
   pipeline: Pipeline;
+  /** The options the pipeline was made with. */
+  options: PipelineOptions;
   /** The datalist's `labels` (value -> name), when it has them. */
   labels?: Record<string, string>;
 }
@@ -72,8 +82,9 @@ export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOve
   if (!quiet) for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
   const spec = config[opts.section];
   if (!spec) throw new VoxelpipeError('ERR_CONFIG', `${opts.config}: has no "${opts.section}" section with an image_pipeline`);
-  const pipeline = createPipeline(pipelineOptionsFromSpec(config, spec, { seed: opts.seed, ...overrides }));
-  return { config, spec, pipeline, labels: datalistLabels(spec.datalist.file) };
+  const options = pipelineOptionsFromSpec(config, spec, { seed: opts.seed, ...overrides });
+  const pipeline = createPipeline(options);
+  return { config, spec, pipeline, options, labels: datalistLabels(spec.datalist.file) };
 }
 
 /** The `labels` object of an MSD-style datalist (`{"0": "background", "1": "spleen"}`), if any. */
