@@ -7,8 +7,9 @@ See docs/python.md in the repository.
 """
 
 from .errors import VoxelpipeError, VoxelpipeWarning
+from .demo import demo_mmar
 from .pipeline import Batch, Epoch, Pipeline
 
 __version__ = "0.1.0"
 
-__all__ = ["Pipeline", "Epoch", "Batch", "VoxelpipeError", "VoxelpipeWarning", "__version__"]
+__all__ = ["Pipeline", "Epoch", "Batch", "VoxelpipeError", "VoxelpipeWarning", "demo_mmar", "__version__"]

@@ -14,6 +14,17 @@ from .errors import VoxelpipeError
 Command = Union[str, Sequence[str]]
 
 
+def _newest_mtime(folder: Path) -> float:
+    newest = 0.0
+    for dirpath, _, names in os.walk(folder):
+        for n in names:
+            try:
+                newest = max(newest, os.stat(os.path.join(dirpath, n)).st_mtime)
+            except OSError:
+                pass
+    return newest
+
+
 def _checkout_command() -> Optional[List[str]]:
     """The voxelpipe of the repository this package sits in (``PYTHONPATH=python`` in a clone)."""
     repo = Path(__file__).resolve().parent.parent.parent
@@ -25,13 +36,16 @@ def _checkout_command() -> Optional[List[str]]:
     node = shutil.which("node")
     if node is None:
         return None
-    # The sources first: in a clone they are what was last edited (dist/ is
-    # built once, by `npm ci`), and tsx is there when the dev tools are.
+    # dist/ when it was built from the sources as they are (`npm ci` builds
+    # it); the sources through tsx when they were edited since.
+    built = repo / "dist" / "cli" / "main.js"
     tsx = repo / "node_modules" / "tsx" / "dist" / "loader.mjs"
     source = repo / "src" / "cli" / "main.ts"
+    fresh = built.is_file() and (not source.is_file() or built.stat().st_mtime >= _newest_mtime(repo / "src"))
+    if fresh:
+        return [node, str(built)]
     if tsx.is_file() and source.is_file():
         return [node, "--import", tsx.as_uri(), str(source)]
-    built = repo / "dist" / "cli" / "main.js"
     if built.is_file():
         return [node, str(built)]
     return None

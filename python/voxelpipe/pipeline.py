@@ -57,9 +57,12 @@ class _State:
         self.server = server
         self.slots: Optional[Slots] = None
         self.closed = False
+        # A forked copy (DataLoader workers, multiprocessing) shares the pipe
+        # to the child: only the process that started it may talk or close.
+        self.owner = os.getpid()
 
     def shutdown(self) -> None:
-        if self.closed:
+        if self.closed or os.getpid() != self.owner:
             return
         try:
             self.server.stop()
@@ -205,6 +208,11 @@ class Pipeline:
     def _check_open(self) -> None:
         if self._state.closed:
             raise VoxelpipeError("ERR_ABORTED", "the pipeline is closed")
+        if os.getpid() != self._state.owner:
+            raise VoxelpipeError(
+                "ERR_INVALID_ARGUMENT",
+                f"this pipeline belongs to process {self._state.owner}, this is process {os.getpid()} (a fork): open a Pipeline in this process",
+            )
 
     def _receive(self, timeout: Optional[float] = None) -> Optional[Dict[str, Any]]:
         """The next reply, after handling those that need no caller: warnings,
@@ -250,7 +258,7 @@ class Pipeline:
             raise VoxelpipeError("ERR_PROTOCOL", f"bridge: unexpected reply during an epoch: {json.dumps(msg)[:200]}")
 
     def _release_slot(self, slot: int) -> None:
-        if not self._state.closed:
+        if not self._state.closed and os.getpid() == self._state.owner:
             self._server.send({"op": "release", "slot": slot})
 
     def _release_current(self) -> None:
