@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import mmap
 import os
+import tempfile
 import time
 import unittest
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from voxelpipe import Batch, Pipeline, VoxelpipeError
 
-from .helpers import config, digest, mmar
+from .helpers import config, copy_mmar, digest, mmar, variant
 
 
 def mapping_of(p: Pipeline, a: np.ndarray):
@@ -127,6 +128,22 @@ class NumpyBatches(unittest.TestCase):
             b = next(p.epoch(0))
             self.assertEqual(b["image"].shape, (2, 1, 16, 16, 16))
             self.assertEqual(len(p.epoch(0)), 4)  # the Smart Cache window of 4 items, one per batch
+
+    def test_what_transforms_print_cannot_corrupt_the_protocol(self):
+        # A custom transform printing to stdout, in the worker threads: the
+        # server sends that to stderr, never between its protocol lines.
+        root = copy_mmar(os.path.join(tempfile.mkdtemp(prefix="voxelpipe-pytest-"), "mmar"))
+        with open(os.path.join(root, "chatty.mjs"), "w") as f:
+            f.write(
+                "export class Chatty {\n"
+                "  constructor() { this.fields = ['image']; }\n"
+                "  is_deterministic() { return false; }\n"
+                "  apply(sample) { console.log('{\"op\":\"batch\",\"slot\":99}'); process.stdout.write('no newline'); return sample; }\n"
+                "}\n"
+            )
+        cfg = variant("chatty", lambda c: c["train"]["pre_transforms"].append({"path": "./chatty.mjs#Chatty", "args": {}}), root)
+        with Pipeline(cfg, mmar=root, workers=2) as p:
+            self.assertEqual(len(list(p.epoch(0))), p.num_batches(0))
 
     def test_bad_arguments_are_refused_before_starting_anything(self):
         for kwargs, text in (

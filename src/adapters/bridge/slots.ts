@@ -156,6 +156,7 @@ export class SlotRing {
    */
   write(k: number, batch: Batch, meta: SlotMeta): SlotLayout & { seq: number } {
     const s = this.slots[k];
+    if (!s?.busy) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `bridge: write to slot ${k}, which was not acquired`);
     const layout = layoutBatch(batch);
     if (layout.bytes > s.size) this.grow(k, layout.bytes);
     const seq = ++this.seq;
