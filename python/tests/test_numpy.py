@@ -57,6 +57,10 @@ class NumpyBatches(unittest.TestCase):
         self.assertTrue(b.rows[0]["source"].endswith(".nii.gz"))
         self.assertEqual(set(np.unique(batches[1]["label"])) <= {0.0, 1.0}, True)
         self.assertEqual(ep.stats["batches"], len(batches))
+        m = self.p.metrics()
+        self.assertGreaterEqual(m["batches"], len(batches))
+        self.assertGreaterEqual(m["cache"]["items"], 4)  # the window of 4 (and the next epoch's replacements once ready)
+        self.assertIn("ScaleIntensityRange", [t["name"] for t in m["transformMs"]])
         for k in ("write_ms", "slot_wait_ms", "pipeline_ms", "client_ms"):
             self.assertGreaterEqual(ep.stats[k], 0)
 

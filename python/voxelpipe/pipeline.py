@@ -188,6 +188,13 @@ class Pipeline:
             self._lengths[e] = self._reply("length")["batches"]
         return self._lengths[e]
 
+    def metrics(self) -> Dict[str, Any]:
+        """The Node pipeline's ``metrics()``: samples, batches, samplesPerSecond,
+        transformMs (mean per transform), cache (Smart Cache items, bytes), pool utilization."""
+        self._check_open()
+        self._server.send({"op": "metrics"})
+        return self._reply("metrics")["metrics"]
+
     def close(self) -> None:
         """Stops the Node child and removes the shared memory (idempotent)."""
         self._current = None

@@ -37,6 +37,7 @@ function fakePipeline(n: number): Pipeline & { closed: boolean } {
     },
     describe: () => 'Fake -> Chain | batch 2',
     order: (e: number) => Array.from({ length: n * 2 }, (_, k) => (k + e) % (n * 2)),
+    metrics: () => ({ epoch: 0, samples: 7 }),
     close: async () => void (p.closed = true),
   };
   return p as unknown as Pipeline & { closed: boolean };
@@ -146,7 +147,7 @@ test('SlotRing refuses a ring larger than the free shared memory in one line, be
 
 test('requests are checked: a bad one is a one-line error naming what is wrong', () => {
   assertVoxelpipeError(() => parseRequest('{"op":"open"'), 'ERR_INVALID_ARGUMENT', ['bridge: a request is not JSON: {"op":"open"']);
-  assertVoxelpipeError(() => parseRequest('{"op":"fly"}'), 'ERR_INVALID_ARGUMENT', ['request.op: expected one of open, epoch, release, length, stop, close, got "fly"']);
+  assertVoxelpipeError(() => parseRequest('{"op":"fly"}'), 'ERR_INVALID_ARGUMENT', ['request.op: expected one of open, epoch, release, length, metrics, stop, close, got "fly"']);
   assertVoxelpipeError(() => parseRequest('{"op":"epoch","stream":1,"epoch":-2}'), 'ERR_INVALID_ARGUMENT', ['epoch request.epoch: expected a number >= 0, got -2']);
   assertVoxelpipeError(() => parseRequest('{"op":"open","config":"c.json","slot":3}'), 'ERR_INVALID_ARGUMENT', ['open request.slot: unknown key']);
   assert.deepEqual(parseRequest('{"op":"open","config":"/c.json"}'), { op: 'open', config: '/c.json', section: 'train', seed: 0, set: [], slots: 3 });
@@ -167,6 +168,8 @@ test('the server streams an epoch into free slots only, ends it, and answers len
   assert.ok(opened.dir.startsWith(shm));
   h.send({ op: 'length', epoch: 5 });
   assert.deepEqual(await h.next(), { op: 'length', epoch: 5, batches: 3 });
+  h.send({ op: 'metrics' });
+  assert.deepEqual(await h.next(), { op: 'metrics', metrics: { epoch: 0, samples: 7 } });
 
   h.send({ op: 'epoch', stream: 1, epoch: 2 });
   const b0 = await h.next();

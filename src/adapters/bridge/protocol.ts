@@ -3,6 +3,7 @@ import { VoxelpipeError } from '../../util/errors.js';
 import { formatZodIssues } from '../../util/schema-errors.js';
 import type { ArrayDType } from '../../volume/dtype.js';
 import type { BatchRow } from '../../pipeline/batch.js';
+import type { PipelineMetrics } from '../../pipeline/engine.js';
 
 /**
  * The bridge protocol (docs/python.md): one JSON object per line, requests
@@ -43,6 +44,8 @@ const requestSchemas = {
   release: z.strictObject({ op: z.literal('release'), slot: count }),
   /** How many batches epoch `epoch` has (null when it cannot be known ahead). */
   length: z.strictObject({ op: z.literal('length'), epoch: count }),
+  /** The pipeline's metrics (`pipeline.metrics()`: samples, transform times, cache, pool). */
+  metrics: z.strictObject({ op: z.literal('metrics') }),
   /** End the current stream early (the client left its loop). */
   stop: z.strictObject({ op: z.literal('stop') }),
   close: z.strictObject({ op: z.literal('close') }),
@@ -78,6 +81,7 @@ export type Reply =
     }
   | { op: 'end'; stream: number; epoch: number; batches: number; write_ms: number; slot_wait_ms: number; pipeline_ms: number }
   | { op: 'length'; epoch: number; batches: number | null }
+  | { op: 'metrics'; metrics: PipelineMetrics }
   | { op: 'warning'; message: string }
   | { op: 'error'; code: string; message: string; stream?: number }
   | { op: 'closed' };

@@ -149,6 +149,8 @@ export function serveBridge(o: BridgeServerOptions): BridgeServer {
         return ring!.release(req.slot);
       case 'length':
         return send({ op: 'length', epoch: req.epoch, batches: session.batchCount(req.epoch) });
+      case 'metrics':
+        return send({ op: 'metrics', metrics: session.pipeline.metrics() });
     }
   }
 
