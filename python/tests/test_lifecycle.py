@@ -84,6 +84,20 @@ class Lifecycle(unittest.TestCase):
             info = json.loads(r.stdout.splitlines()[0])
             self.assert_cleaned(info["pid"], info["shm"])
 
+    def test_python_killed_outright_leaves_nothing_behind(self):
+        # SIGKILL: no finalizer runs; the child sees its stdin close and cleans up itself.
+        r = run_script(
+            """
+            p = Pipeline(CONFIG, mmar=MMAR, workers=2)
+            b = next(p.epoch(0))
+            print(json.dumps({"pid": p.pid, "shm": p.shm_dir}), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+            """
+        )
+        self.assertEqual(r.returncode, -signal.SIGKILL)
+        info = json.loads(r.stdout.splitlines()[0])
+        self.assert_cleaned(info["pid"], info["shm"])
+
     def test_the_child_dying_raises_and_never_hangs(self):
         p = Pipeline(config(), mmar=mmar(), workers=0, slots=1)
         it = p.epoch(0)

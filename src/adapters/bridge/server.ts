@@ -93,7 +93,7 @@ export function serveBridge(o: BridgeServerOptions): BridgeServer {
         t = performance.now();
         let placed;
         try {
-          placed = ring!.write(slot, r.value, { stream: id, epoch: e, index: r.value.index });
+          placed = await ring!.write(slot, r.value, { stream: id, epoch: e, index: r.value.index });
         } catch (err) {
           ring!.release(slot);
           throw err;

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, rmSync, statfsSync, write } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VoxelpipeError, formatBytes } from '../../util/errors.js';
@@ -152,9 +152,11 @@ export class SlotRing {
 
   /**
    * Writes `batch` into slot `k` (growing its file when the batch is larger
-   * than any before) and returns its placement and sequence number.
+   * than any before) and resolves to its placement and sequence number. The
+   * copy runs on libuv's threads, so the main thread goes on handing work to
+   * the pipeline's workers meanwhile; `batch` must stay untouched until then.
    */
-  write(k: number, batch: Batch, meta: SlotMeta): SlotLayout & { seq: number } {
+  async write(k: number, batch: Batch, meta: SlotMeta): Promise<SlotLayout & { seq: number }> {
     const s = this.slots[k];
     if (!s?.busy) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `bridge: write to slot ${k}, which was not acquired`);
     const layout = layoutBatch(batch);
@@ -162,11 +164,11 @@ export class SlotRing {
     const seq = ++this.seq;
     const header = encodeHeader(seq, meta, layout);
     try {
-      for (const [name, f] of Object.entries(batch.fields)) {
-        const d = f.data;
-        writeAll(s.fd, Buffer.from(d.buffer, d.byteOffset, d.byteLength), layout.fields[name].offset);
-      }
-      writeAll(s.fd, header, 0);
+      await Promise.all(
+        Object.entries(batch.fields).map(([name, f]) => writeAll(s.fd, Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength), layout.fields[name].offset)),
+      );
+      // Last: a header with this seq means the fields are complete.
+      await writeAll(s.fd, header, 0);
     } catch (e) {
       throw this.writeError(e, layout.bytes);
     }
@@ -227,7 +229,10 @@ export class SlotRing {
   }
 }
 
-function writeAll(fd: number, buf: Buffer, position: number): void {
+async function writeAll(fd: number, buf: Buffer, position: number): Promise<void> {
   let done = 0;
-  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
+  while (done < buf.length) {
+    const n = await new Promise<number>((res, rej) => write(fd, buf, done, buf.length - done, position + done, (e, written) => (e ? rej(e) : res(written))));
+    done += n;
+  }
 }
