@@ -4,7 +4,7 @@ served by ``voxelpipe serve`` through ``VoxelpipeIterable`` and a DataLoader.
 
     PYTHONPATH=python python3 examples/train_unet_torch.py             # makes the demo MMAR in a temp folder
     PYTHONPATH=python python3 examples/train_unet_torch.py --mmar DIR  # an MMAR made by `npx voxelpipe demo --out DIR`
-    PYTHONPATH=python python3 examples/train_unet_torch.py --steps 60 --crop 32 --filters 8
+    PYTHONPATH=python python3 examples/train_unet_torch.py --steps 100 --crop 24 --filters 16
 
 Needs numpy and torch (Debian: python3-numpy python3-torch). With
 ``--json`` the last line is a JSON summary (losses, Dice, the fixed batch
@@ -74,11 +74,11 @@ def endless(ds: VoxelpipeIterable) -> Iterator[Dict[str, torch.Tensor]]:
 def main(argv: List[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mmar", help="MMAR made by `voxelpipe demo` (default: make one in a temp folder)")
-    ap.add_argument("--steps", type=int, default=40)
-    ap.add_argument("--crop", type=int, default=24, help="crop side (a multiple of 4)")
-    ap.add_argument("--filters", type=int, default=4, help="filters of the first level (doubled at each level below)")
+    ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--crop", type=int, default=16, help="crop side (a multiple of 4)")
+    ap.add_argument("--filters", type=int, default=8, help="filters of the first level (doubled at each level below)")
     ap.add_argument("--batch", type=int, default=2, help="crops per batch (one volume per batch)")
-    ap.add_argument("--lr", type=float, default=1e-2)
+    ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", action="store_true", help="end with a JSON summary line")
     a = ap.parse_args(argv)
