@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 import unittest
+from unittest import mock
 
 from voxelpipe import Pipeline, VoxelpipeError
 
@@ -125,6 +126,15 @@ class Lifecycle(unittest.TestCase):
         with self.assertRaises(VoxelpipeError) as c:
             Pipeline(config(), mmar=mmar(), command=["/nonexistent/voxelpipe"])
         self.assertEqual(c.exception.code, "ERR_MISSING_DEPENDENCY")
+
+    def test_a_command_that_is_not_voxelpipe_times_out_and_is_stopped(self):
+        from voxelpipe import pipeline
+
+        with mock.patch.object(pipeline, "_HELLO_TIMEOUT_S", 1.0):
+            with self.assertRaises(VoxelpipeError) as c:
+                Pipeline(config(), mmar=mmar(), command=[sys.executable, "-c", "import sys, time; print(sys.argv[1:], flush=True); time.sleep(60)"])
+        self.assertEqual(c.exception.code, "ERR_TIMEOUT")
+        self.assertRegex(str(c.exception), r"did not say hello in 1 s: is it voxelpipe \(serve --stdio\)\?$")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ class Server:
         self._out.start()
         self._err.start()
         self.dead: Optional[VoxelpipeError] = None
+        # Set by the client once the child said hello: only then is it worth asking it to close.
+        self.greeted = False
 
     @property
     def pid(self) -> int:
@@ -152,7 +154,7 @@ class Server:
     # -- shutdown ------------------------------------------------------------
     def stop(self, grace_s: float = 10.0) -> None:
         """Asks the child to close, then waits for it; terminates, then kills, one that does not exit."""
-        if self.proc.poll() is None and not self.dead:
+        if self.proc.poll() is None and not self.dead and self.greeted:
             try:
                 self.send({"op": "close"})
                 while self.recv(timeout=grace_s).get("op") != "closed":
@@ -171,7 +173,7 @@ class Server:
                 except OSError:
                     pass
             try:
-                self.proc.wait(timeout=5 if action is None else 3)
+                self.proc.wait(timeout=(5 if self.greeted else 0.5) if action is None else 3)
                 break
             except subprocess.TimeoutExpired:
                 continue

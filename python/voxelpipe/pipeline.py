@@ -19,6 +19,7 @@ from .errors import VoxelpipeError, VoxelpipeWarning
 
 __all__ = ["Pipeline", "Epoch", "Batch"]
 
+_HELLO_TIMEOUT_S = 60.0  # a Node process says hello within seconds, even on a busy machine
 _OPEN_TIMEOUT_S = 600.0  # opening reads the datalist and starts workers; a huge datalist may take a while
 
 
@@ -124,7 +125,11 @@ class Pipeline:
         self._current: Optional[Batch] = None
         self._lengths: Dict[int, Optional[int]] = {}
         try:
-            hello = server.recv(timeout=_OPEN_TIMEOUT_S)
+            try:
+                hello = server.recv(timeout=_HELLO_TIMEOUT_S)
+            except TimeoutError:
+                raise VoxelpipeError("ERR_TIMEOUT", f"{' '.join(server.command)} did not say hello in {_HELLO_TIMEOUT_S:.0f} s: is it voxelpipe (serve --stdio)?") from None
+            server.greeted = hello.get("op") == "hello"
             if hello.get("op") != "hello" or hello.get("protocol") != PROTOCOL_VERSION:
                 raise VoxelpipeError(
                     "ERR_PROTOCOL",
@@ -132,7 +137,10 @@ class Pipeline:
                 )
             self.version: str = hello.get("version", "?")
             server.send(request)
-            opened = self._reply("opened", timeout=_OPEN_TIMEOUT_S)
+            try:
+                opened = self._reply("opened", timeout=_OPEN_TIMEOUT_S)
+            except TimeoutError:
+                raise VoxelpipeError("ERR_TIMEOUT", f"the voxelpipe server (pid {server.pid}) did not open the pipeline in {_OPEN_TIMEOUT_S:.0f} s") from None
             self._state.slots = Slots(opened["dir"], opened["slots"])
         except BaseException:
             self.close()
