@@ -99,7 +99,7 @@ class Pipeline:
         *,
         mmar: Optional[Union[str, os.PathLike]] = None,
         env: Optional[Union[str, os.PathLike]] = None,
-        section: str = "train",
+        section: Optional[str] = None,
         seed: int = 0,
         workers: Optional[int] = None,
         prefetch: Optional[int] = None,
@@ -363,11 +363,13 @@ def _path(v: Any) -> Optional[str]:
 
 
 def _open_request(config, mmar, env, section, seed, workers, prefetch, set_, rank, world_size, cache_dir, skip_bad_samples, slots, shm_dir) -> Dict[str, Any]:
-    if section not in ("train", "validate"):
+    if section not in (None, "train", "validate"):
         raise VoxelpipeError("ERR_INVALID_ARGUMENT", f"section: expected 'train' or 'validate', got {section!r}")
     if (rank is None) != (world_size is None):
         raise VoxelpipeError("ERR_INVALID_ARGUMENT", "rank and world_size: give both or neither (neither: from RANK/WORLD_SIZE)")
-    req: Dict[str, Any] = {"op": "open", "config": _path(config), "section": section, "seed": _whole("seed", seed), "slots": _whole("slots", slots, 1)}
+    req: Dict[str, Any] = {"op": "open", "config": _path(config), "seed": _whole("seed", seed), "slots": _whole("slots", slots, 1)}
+    if section is not None:
+        req["section"] = section
     for key, v in (("mmar", mmar), ("env", env), ("cache_dir", cache_dir), ("shm_dir", shm_dir)):
         if v is not None:
             req[key] = _path(v)

@@ -11,6 +11,7 @@ import { previewCommand } from './commands/preview.js';
 import { profileCommand } from './commands/profile.js';
 import { demoCommand } from './commands/demo.js';
 import { serveCommand } from './commands/serve.js';
+import { evaluateCommand } from './commands/evaluate.js';
 
 export type { CliIO } from './common.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(profileCommand(io));
   program.addCommand(demoCommand(io));
   program.addCommand(serveCommand(io));
+  program.addCommand(evaluateCommand(io));
   // addCommand does not pass settings down: without this a bad option value in
   // a subcommand would print to process.stderr and exit the process.
   for (const cmd of program.commands) cmd.copyInheritedSettings(program);

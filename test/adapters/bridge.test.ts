@@ -153,7 +153,7 @@ test('requests are checked: a bad one is a one-line error naming what is wrong',
   assertVoxelpipeError(() => parseRequest('{"op":"fly"}'), 'ERR_INVALID_ARGUMENT', ['request.op: expected one of open, epoch, release, length, metrics, stop, close, got "fly"']);
   assertVoxelpipeError(() => parseRequest('{"op":"epoch","stream":1,"epoch":-2}'), 'ERR_INVALID_ARGUMENT', ['epoch request.epoch: expected a number >= 0, got -2']);
   assertVoxelpipeError(() => parseRequest('{"op":"open","config":"c.json","slot":3}'), 'ERR_INVALID_ARGUMENT', ['open request.slot: unknown key']);
-  assert.deepEqual(parseRequest('{"op":"open","config":"/c.json"}'), { op: 'open', config: '/c.json', section: 'train', seed: 0, set: [], slots: 3 });
+  assert.deepEqual(parseRequest('{"op":"open","config":"/c.json"}'), { op: 'open', config: '/c.json', seed: 0, set: [], slots: 3 });
 });
 
 test('the server streams an epoch into free slots only, ends it, and answers length', async (t) => {

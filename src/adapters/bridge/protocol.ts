@@ -21,7 +21,8 @@ const OpenRequest = z.strictObject({
   config: z.string().min(1),
   env: z.string().min(1).optional(),
   mmar: z.string().min(1).optional(),
-  section: z.enum(['train', 'validate']).default('train'),
+  /** Default: train (validate for an evaluation config, which has only that). */
+  section: z.enum(['train', 'validate']).optional(),
   seed: count.default(0),
   workers: count.optional(),
   prefetch: count.optional(),
