@@ -100,6 +100,8 @@ export interface Processor {
   prefix(item: ItemFields, shared: boolean): PrefixResult;
   /** The persistent-cache key of an item's prefix output (undefined without a cache folder). */
   prefixKey(item: ItemFields): string | undefined;
+  /** The recycled scratch memory: bytes held and buffers made so far (a steady state makes none). */
+  arena(): { bytes: number; misses: number };
   /** Runs the chain from the prefix on, with the same keys as `sample` would use. */
   tail(task: SampleTask, cached: Sample): ProcessorOutput;
   /**
@@ -195,6 +197,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     },
     prefix: prefixOf,
     prefixKey: (item) => (disk ? keyOf(item) : undefined),
+    arena: () => ({ bytes: scratch.bytes, misses: scratch.misses }),
     tail: (task, cached) => tailOf(task, cached),
     chainOutput(task, options) {
       return withSource(task.item, () => chain.apply({ ...task.item }, key(task), options));

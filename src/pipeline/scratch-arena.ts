@@ -12,13 +12,18 @@ import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.j
 export class ScratchArena {
   private readonly pools = new Map<ArrayDType, ArrayBuffer[]>();
   private readonly used = new Map<ArrayDType, number>();
+  /** Buffers made because none was free and big enough (after warm-up, a steady state makes none). */
+  misses = 0;
 
   readonly alloc = (dtype: ArrayDType, length: number): VoxelArray => {
     const Ctor = ARRAY_CTORS[dtype];
     const bytes = length * Ctor.BYTES_PER_ELEMENT;
     const pool = this.pools.get(dtype) ?? [];
     const i = this.used.get(dtype) ?? 0;
-    if (!pool[i] || pool[i].byteLength < bytes) pool[i] = new ArrayBuffer(Math.ceil((bytes * 1.25) / 64) * 64);
+    if (!pool[i] || pool[i].byteLength < bytes) {
+      pool[i] = new ArrayBuffer(Math.ceil((bytes * 1.25) / 64) * 64);
+      this.misses++;
+    }
     this.pools.set(dtype, pool);
     this.used.set(dtype, i + 1);
     return new Ctor(pool[i], 0, length);

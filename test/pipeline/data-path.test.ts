@@ -207,3 +207,25 @@ test('data path: num_workers beyond the cores starts one per core and says so; e
     await q.close();
   }
 });
+
+test('data path: a worker in steady state allocates no volume-sized buffer (voxels inflate into recycled memory)', async (t) => {
+  const { createProcessor } = await import('../../src/pipeline/sample-processor.js');
+  const { resolveSettings } = await import('../../src/pipeline/settings.js');
+  const dir = tempDir(t);
+  // Volumes of one size: after the first sample every buffer the worker needs is there to reuse.
+  const items = makeSegmentationDataset({ dir, train: 5, size: 40, slices: [24, 24], seed: 9 }).training.map((it) => ({ image: join(dir, it.image as string), label: join(dir, it.label as string) }));
+  const st = resolveSettings(options(items, { workers: 0 }));
+  const p = await createProcessor(st.processor);
+  const misses: number[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const task = { epoch: 0, position: i, itemIndex: i, item: items[i] };
+    const a = p.sample(task).result;
+    misses.push(p.arena().misses);
+    // A fresh processor (nothing to recycle: every buffer new) lays the same sample out to the same rows.
+    const made = (await createProcessor(st.processor)).sample(task).result;
+    for (const f of ['image', 'label']) assert.deepEqual(Buffer.from(a.fields[f].buffer!), Buffer.from(made.fields[f].buffer!), `sample ${i} field ${f}`);
+  }
+  assert.ok(misses[0] >= 2, 'the first sample makes the inflate buffers of image and label');
+  assert.deepEqual(misses.slice(1), misses.slice(1).map(() => misses[0]), `arena misses per sample: ${misses}`);
+  assert.ok(p.arena().bytes >= 40 * 40 * 24 * 3, 'the inflated volumes live in the arena');
+});

@@ -68,13 +68,13 @@ export function readNifti(file: string, options: ReadOptions = {}): Volume {
   let dataFile = file;
   if (info.dataFile === file) {
     checkFits(file, header, need, gz ? maxInflatedSize(raw.length) : raw.length, gz);
-    bytes = gz ? gunzipAll(raw, header.voxOffset + need, maxBytes + header.voxOffset, file) : raw;
+    bytes = gz ? gunzipAll(raw, header.voxOffset + need, maxBytes + header.voxOffset, file, options.into) : raw;
   } else {
     dataFile = info.dataFile;
     const img = readWhole(dataFile);
     const imgGz = isGzip(img);
     checkFits(dataFile, header, need, imgGz ? maxInflatedSize(img.length) : img.length, imgGz);
-    bytes = imgGz ? gunzipAll(img, header.voxOffset + need, maxBytes + header.voxOffset, dataFile) : img;
+    bytes = imgGz ? gunzipAll(img, header.voxOffset + need, maxBytes + header.voxOffset, dataFile, options.into) : img;
   }
   if (header.voxOffset > 0 && bytes.length <= header.voxOffset)
     throw fileError('ERR_BAD_HEADER', dataFile, `vox_offset ${header.voxOffset} is past the end of the data (${bytes.length} bytes)`);
