@@ -10,9 +10,14 @@ import { createProcessor, type Processor, type ProcessorConfig, type WorkerTask 
  * answers `sample()` (previews) and tells the prefix length.
  */
 
+// The bundled entry of a build (one file: most of a worker's start-up is compiling modules),
+// else the compiled entry, else the source one (tests run from source).
 const WORKER_ENTRY = (() => {
-  const js = new URL('./worker.js', import.meta.url);
-  return existsSync(fileURLToPath(js)) ? js : new URL('./worker.ts', import.meta.url);
+  for (const name of ['./worker.bundle.js', './worker.js']) {
+    const url = new URL(name, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  return new URL('./worker.ts', import.meta.url);
 })();
 
 export class Executor {

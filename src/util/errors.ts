@@ -40,15 +40,24 @@ export interface VoxelpipeErrorOptions {
   context?: Record<string, unknown>;
 }
 
+/** Marks every VoxelpipeError, whichever copy of this module made it (a bundled worker, a plugin importing the package). */
+const BRAND = Symbol.for('voxelpipe.VoxelpipeError');
+
 export class VoxelpipeError extends Error {
   readonly code: ErrorCode;
   declare readonly context: Readonly<Record<string, unknown>>;
+
+  /** `instanceof` answers by brand, so an error made by another copy of voxelpipe is still one. */
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[BRAND] === true;
+  }
 
   constructor(code: ErrorCode, message: string, options: VoxelpipeErrorOptions = {}) {
     // One line, always: a multi-line message would break the CLI contract.
     super(message.replace(/\s*\n\s*/g, ' '), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VoxelpipeError';
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true, enumerable: false });
     // Non-enumerable so that logging the error does not dump large context objects.
     Object.defineProperty(this, 'context', { value: Object.freeze({ ...options.context }), enumerable: false });
   }
