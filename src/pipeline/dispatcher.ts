@@ -20,6 +20,13 @@ export interface DispatchOptions<R> {
   admit?: (index: number) => Promise<void> | void;
   /** Most units started ahead of the oldest one not taken yet (>= 1; a function of the units taken: it may change as the run learns sizes). */
   window: number | ((taken: number) => number);
+  /**
+   * Most units started and not settled (default: no limit besides the
+   * window): enough to keep every worker busy. Units started early hold a
+   * batch slot each while they wait in the pool's queue, so this keeps the
+   * slots touched to what is being made, ready or held.
+   */
+  maxRunning?: number;
   signal?: AbortSignal;
   /** A unit is being retried after `error`. */
   onRetry?: (index: number, error: VoxelpipeError) => void;
@@ -39,6 +46,8 @@ export class Dispatcher<R> {
   private waiting = 0;
   private started = 0;
   private taken = 0;
+  /** Units started and not settled (admission waits excluded). */
+  private active = 0;
   private admitting = false;
   private wake: (() => void) | undefined;
   private stopped = false;
@@ -92,6 +101,7 @@ export class Dispatcher<R> {
   private pump(): void {
     if (this.admitting || this.stopped) return;
     if (this.started >= this.o.count || this.started >= this.taken + this.window() || this.o.signal?.aborted) return;
+    if (this.o.maxRunning !== undefined && this.active >= this.o.maxRunning) return;
     const index = this.started;
     const admitted = this.o.admit?.(index);
     if (admitted instanceof Promise) {
@@ -121,11 +131,19 @@ export class Dispatcher<R> {
 
   private start(index: number): void {
     this.started = index + 1;
+    this.active++;
     const p = this.attempt(index).then(
       (value) => this.settled.set(index, { index, ok: true, value }),
       (error) => this.settled.set(index, { index, ok: false, error }),
     );
-    this.track(p.finally(() => this.wake?.()));
+    this.track(
+      p.finally(() => {
+        this.active--;
+        // Start the next unit now, not when the consumer next asks: workers stay busy while it works.
+        this.pump();
+        this.wake?.();
+      }),
+    );
   }
 
   private async attempt(index: number): Promise<R> {

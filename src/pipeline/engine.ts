@@ -239,6 +239,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           : ring.layout
             ? P * ring.maxSlots
             : Math.max(1, Math.min(Math.max(P, st.workers, 1), P * Math.max(1, ring.maxSlots - 1)) - taken),
+      // Two units per worker: one running, one queued behind it.
+      maxRunning: 2 * Math.max(1, st.workers),
       admit: (u) => {
         if (expand > 1) return;
         const dest = asm.admit(u);
