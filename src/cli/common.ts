@@ -50,7 +50,7 @@ export interface PipelineCliOpts {
 /** Adds --config, --env, --mmar, --section, --seed, --set to a command. */
 export function pipelineCliOptions(cmd: Command, seedHelp = 'seed of every random draw (same seed, same batches)'): Command {
   return cmd
-    .requiredOption('-c, --config <file>', 'Clara config (config/config_train.json)')
+    .requiredOption('-c, --config <file>', 'Clara 3 / Clara 4 config (config/config_train.json) or MONAI bundle config (configs/train.json)')
     .option('-e, --env <file>', 'environment.json (default: beside the config)')
     .option('-m, --mmar <dir>', 'MMAR root that relative paths resolve against (default: the config folder)')
     .option('--section <name>', 'train or validate', sectionArg, 'train' as Section)
@@ -68,7 +68,7 @@ export interface OpenedPipeline {
 
 /** Loads the config and makes the section's pipeline (the caller closes it); config warnings go to `io.err` unless `quiet`. */
 export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOverrides = {}, quiet = false): OpenedPipeline {
-  const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry() });
+  const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry(), sections: [opts.section] });
   if (!quiet) for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
   const spec = config[opts.section];
   if (!spec) throw new VoxelpipeError('ERR_CONFIG', `${opts.config}: has no "${opts.section}" section with an image_pipeline`);
