@@ -117,8 +117,8 @@ export class BundleRefs {
     if (sym === '%') {
       const m = /^(.+\.(?:json|ya?ml))(?:::|#)(.*)$/i.exec(body);
       const target = m ? this.fromFile(m[1], m[2], id) : this.lookupRef(body, id);
-      // A macro is a copy of the text: its relative references resolve where it lands.
-      return target ? this.deref(structuredClone(target.value), id, [...stack, id]) : undefined;
+      // A macro is a copy of the text; MONAI resolves relative ids before it copies, so they stay relative to the source.
+      return target ? this.deref(structuredClone(target.value), target.id, [...stack, id]) : undefined;
     }
     const target = this.lookupRef(body, id);
     return target ? this.deref(target.value, target.id, [...stack, id]) : undefined;

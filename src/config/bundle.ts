@@ -80,6 +80,19 @@ function component(l: Located, what: string, report: (p: string) => void): Compo
   return { target: v._target_.replace(/^\$/, ''), args, id: l.id };
 }
 
+/**
+ * A chain-entry problem (`<id>.args.pixdim[0]: ...`, `<id>.name: ...`) in
+ * bundle ids: `<id>#pixdim#0`, `<id>#_target_`.
+ */
+function bundlePath(id: string, problem: string): string {
+  if (!problem.startsWith(`${id}.`)) return problem;
+  const colon = problem.indexOf(': ', id.length);
+  const rest = problem.slice(id.length + 1, colon < 0 ? undefined : colon);
+  const segs = rest.split(/\.|\[(\d+)\]/).filter((x) => x !== undefined && x !== '');
+  const mapped = segs[0] === 'args' ? segs.slice(1) : segs[0] === 'name' || segs[0] === 'path' ? ['_target_', ...segs.slice(1)] : segs;
+  return joinId(id, ...mapped) + (colon < 0 ? '' : problem.slice(colon));
+}
+
 const DECATHLON = /^(monai\.data\.(decathlon_datalist\.)?)?load_decathlon_datalist$/;
 const COMPOSE = /^(monai\.transforms\.(compose\.)?)?Compose$/;
 
@@ -224,7 +237,7 @@ class BundleSection {
     if (!args) return undefined;
     // A dotted target goes in as a path: monai.transforms.X is the catalogue's X, anything else a Python class (refused).
     const entry = c.target.includes('.') ? { path: c.target, args } : { name: c.target, args };
-    return parseChainEntry(entry, c.id, this.ctx);
+    return parseChainEntry(entry, c.id, { ...this.ctx, report: (p) => this.ctx.report(bundlePath(c.id, p)) });
   }
 
   /** The dataset's `data`: items written in the config, or load_decathlon_datalist's file. */
@@ -292,7 +305,10 @@ export function loadBundle(raw: Record<string, Json>, configFile: string, displa
   for (const o of parseOverrides(options.set ?? [])) applyOverride(config, o);
   const root = options.mmar !== undefined ? resolve(cwd, options.mmar) : bundleRoot(configFile);
   const problems: string[] = [];
-  const report = (p: string) => problems.push(p);
+  // Sections share items (a macro copy keeps its source's id): a problem of one is reported once.
+  const report = (p: string) => {
+    if (!problems.includes(p)) problems.push(p);
+  };
   if (options.env !== undefined) report(`${options.env}: a bundle has no environment.json; set bundle items with --set ID=VALUE (e.g. --set dataset_dir=/data)`);
   const refs = new BundleRefs(config, configFile, report);
   const asked = options.sections ?? (['train', 'validate'] as const).filter((s) => config[s] !== undefined);

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { jsonPath, showValue } from '../util/schema-errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { DatalistSource, Section } from './load-config.js';
+import { refuseExpressions } from './python-expr.js';
 import { readDataBlocks, type DataBlock, type MonaiDataSettings } from './monai-loader.js';
 import { peekList, type ListPeek } from './monai-section.js';
 import type { Json } from './variables.js';
@@ -35,22 +36,6 @@ export function clara4KeyProblem(key: string): string {
   if (key === 'batch_transforms')
     return 'Clara 4 has no batch transforms: MONAI collates with list_data_collate (B items x num_samples crops per batch), which voxelpipe does';
   return `unknown key${didYouMean(key, CLARA4_SECTION_KEYS)}`;
-}
-
-/**
- * Reports every `$` expression (Python) under `value`, naming its JSON path;
- * true when there was none.
- */
-export function refuseExpressions(value: Json | undefined, path: string, report: (p: string) => void): boolean {
-  if (typeof value === 'string') {
-    if (!value.startsWith('$')) return true;
-    report(`${path}: ${showValue(value)} is a Python expression ("$..."); voxelpipe runs no Python: write the value itself`);
-    return false;
-  }
-  let ok = true;
-  if (Array.isArray(value)) value.forEach((v, i) => (ok = refuseExpressions(v, jsonPath(path, i), report) && ok));
-  else if (isObject(value)) for (const [k, v] of Object.entries(value)) ok = refuseExpressions(v, jsonPath(path, k), report) && ok;
-  return ok;
 }
 
 /** Reports `@` references other than the one `allowed` at `allowedKey`; true when there was none. */
@@ -117,7 +102,6 @@ export function readClara4Data(section: Section, sec: Record<string, Json>, root
   const loaderPath = jsonPath(section, 'dataloader');
   if (sec.image_pipeline !== undefined)
     report(`${jsonPath(section, 'image_pipeline')}: a section has an image_pipeline (Clara 3) or dataset + dataloader blocks (Clara 4), not both`);
-  refuseExpressions(sec.pre_transforms, jsonPath(section, 'pre_transforms'), report);
   const ds = sec.dataset;
   if (ds === undefined) {
     report(`${section}: no dataset (expected e.g. {"name": "CacheDataset", "data_list_file_path": "{DATASET_JSON}", "data_list_key": "training"})`);

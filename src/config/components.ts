@@ -4,6 +4,7 @@ import { formatZodIssues, jsonPath, showValue } from '../util/schema-errors.js';
 import { closestNames, didYouMean } from '../util/suggest.js';
 import { CLARA2_TRANSFORM_NAMES, CLARA_TRANSFORM_NAMES, clara2Text } from './clara-names.js';
 import { PIPELINE_NAMES } from './pipeline.js';
+import { refuseExpressions } from './python-expr.js';
 
 /**
  * Transform entries of `pre_transforms` / `batch_transforms`, Clara's
@@ -16,7 +17,8 @@ import { PIPELINE_NAMES } from './pipeline.js';
 export interface TransformChecker {
   has(name: string): boolean;
   names(): string[];
-  get(name: string): { args: z.ZodType };
+  /** A definition: its args schema and (for a registry) its canonical name, which an alias spelling differs from. */
+  get(name: string): { args: z.ZodType; name?: string };
 }
 
 /** A transform entry after `ref` and `disabled` are resolved. */
@@ -50,6 +52,8 @@ type Parsed =
 
 export interface ChainContext {
   checker?: TransformChecker;
+  /** Clara 4: `$` values in args are Python expressions, refused naming their path. */
+  refuseExpressions?: boolean;
   /** Folder custom module paths resolve against (the MMAR root). */
   root: string;
   report: (problem: string) => void;
@@ -58,6 +62,14 @@ export interface ChainContext {
 /** Every transform name the config accepts: the registry's plus Clara's. */
 export function knownTransformNames(checker?: TransformChecker): string[] {
   return [...new Set([...(checker?.names() ?? []), ...CLARA_TRANSFORM_NAMES])].sort();
+}
+
+/** The names to suggest: known names without MONAI's other spellings (ToTensorD, ToTensorDict) of the same transform. */
+function suggestionNames(checker?: TransformChecker): string[] {
+  return knownTransformNames(checker).filter((n) => {
+    const canonical = checker?.has(n) ? checker.get(n).name : undefined;
+    return canonical === undefined || canonical === n;
+  });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -126,6 +138,7 @@ function parseEntry(entry: unknown, path: string, ctx: ChainContext): Parsed | u
   }
   if (!ok || name === undefined) return undefined;
 
+  if (ctx.refuseExpressions && !refuseExpressions(args, jsonPath(path, 'args'), ctx.report)) return undefined;
   let known: TransformSpec['known'];
   if (ctx.checker?.has(name)) {
     known = 'registry';
@@ -149,7 +162,7 @@ function parseEntry(entry: unknown, path: string, ctx: ChainContext): Parsed | u
 export function unknownNameText(name: string, checker?: TransformChecker): string {
   if (Object.hasOwn(CLARA2_TRANSFORM_NAMES, name)) return clara2Text(name, CLARA2_TRANSFORM_NAMES[name]);
   if ((PIPELINE_NAMES as readonly string[]).includes(name)) return `"${name}" is an image pipeline, not a transform (it belongs in image_pipeline)`;
-  return `unknown transform "${name}"${didYouMean(name, knownTransformNames(checker))}`;
+  return `unknown transform "${name}"${didYouMean(name, suggestionNames(checker))}`;
 }
 
 const PYTHON_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/;
@@ -179,7 +192,7 @@ function parseModulePath(p: unknown, path: string, ctx: ChainContext): { file: s
     const cls = spec.slice(spec.lastIndexOf('.') + 1);
     ctx.report(
       spec.startsWith('monai.')
-        ? `${path}: "${p}" is a Python class voxelpipe does not have (it runs no Python; its catalogue holds MONAI's transforms by name${didYouMean(cls, knownTransformNames(ctx.checker))}); custom transforms are JavaScript modules: "./file.js#ExportName"`
+        ? `${path}: "${p}" is a Python class voxelpipe does not have (it runs no Python; its catalogue holds MONAI's transforms by name${didYouMean(cls, suggestionNames(ctx.checker))}); custom transforms are JavaScript modules: "./file.js#ExportName"`
         : `${path}: "${p}" looks like a Python import path (Clara BYOC); voxelpipe loads JavaScript modules: "./file.js#ExportName"`,
     );
     return undefined;

@@ -191,7 +191,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
   for (const [s, sec] of sections) {
     if (clara4.has(s)) {
       clara4Data.set(s, readClara4Data(s, sec, root, report));
-      chains.set(s, { pre: parseChainEntries(sec.pre_transforms, jsonPath(s, 'pre_transforms'), ctx), batch: [] });
+      chains.set(s, { pre: parseChainEntries(sec.pre_transforms, jsonPath(s, 'pre_transforms'), { ...ctx, refuseExpressions: true }), batch: [] });
       continue;
     }
     const pipe = parsePipeline(s, sec.image_pipeline, vars, root, report);

@@ -164,9 +164,9 @@ export function readDataBlocks(dataset: DataBlock | undefined, loader: DataBlock
     ok = false;
   };
   const dsClass = dataset ? dataClassName(dataset.name, DATASET_CLASSES) : 'Dataset';
-  if (dataset && !dsClass) bad(`${dataset.namePath}: unknown dataset "${dataset.name}" (voxelpipe reads ${DATASET_CLASSES.join(', ')})${didYouMean(dataset.name, DATASET_CLASSES)}`);
+  if (dataset && !dsClass) bad(`${dataset.namePath}: unknown dataset "${dataset.name}" (voxelpipe reads ${DATASET_CLASSES.join(', ')})`);
   const dlClass = loader ? dataClassName(loader.name, DATALOADER_CLASSES) : 'DataLoader';
-  if (loader && !dlClass) bad(`${loader.namePath}: unknown data loader "${loader.name}" (voxelpipe reads ${DATALOADER_CLASSES.join(', ')})${didYouMean(loader.name, DATALOADER_CLASSES)}`);
+  if (loader && !dlClass) bad(`${loader.namePath}: unknown data loader "${loader.name}" (voxelpipe reads ${DATALOADER_CLASSES.join(', ')})`);
   if (!dsClass || !dlClass) return undefined;
 
   const dsPath = dataset?.argsPath ?? 'dataset';

@@ -150,7 +150,8 @@ export function monaiPipelineSpec(m: MonaiSectionInput): PipelineSpec {
   const loaded = facts.loaderKeys.length > 0;
   const labelLoaded = facts.loaderKeys.includes('label');
   // No loader reads "label" but items carry one: a class label (MONAI collates it into a [B] tensor).
-  const classLabel = !labelLoaded && m.list.first?.label !== undefined;
+  const first = m.list.first?.label;
+  const classLabel = !labelLoaded && (typeof first === 'number' || (Array.isArray(first) && first.length > 0 && first.every((x) => typeof x === 'number')));
   const fields = loaded ? [...facts.fields] : ['image', 'label'];
   if (classLabel && !fields.includes('label')) fields.push('label');
   const task = classLabel ? 'classification' : 'segmentation';
