@@ -167,7 +167,8 @@ export function monaiPipelineSpec(m: MonaiSectionInput): PipelineSpec {
     output_data_dims: facts.dims,
     // LoadImaged's default dtype is float32, and so is every batch unless the chain casts.
     output_image_dtype: facts.dtypes.get('image') ?? 'float32',
-    output_label_dtype: facts.dtypes.get('label') ?? 'float32',
+    // MONAI collates integer class labels into an int64 tensor: int32 is voxelpipe's widest integer (labels fit).
+    output_label_dtype: facts.dtypes.get('label') ?? (classLabel ? 'int32' : 'float32'),
     output_label_format: null,
     output_batch_size: s.batchSize,
     batched_by_transforms: false,

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { makeClassificationDataset, makeSegmentationDataset } from './datasets.js';
 
 /**
- * The demo's synthetic MMAR, laid out as Clara 3.x users have theirs:
+ * The demo's synthetic MMAR, laid out as Clara users have theirs:
  *
- *     <dir>/config/config_train.json    the Clara config (train + validate sections)
+ *     <dir>/config/config_train.json    the Clara config (train + validate sections):
+ *                                       Clara 3.x names, or (flavor monai) a Clara 4 config of MONAI names
  *     <dir>/config/environment.json     DATA_ROOT, DATASET_JSON, ...
  *     <dir>/config/dataset_0.json       the MSD-style datalist (with `labels`)
  *     <dir>/data/...                    the images (NIfTI volumes or PNGs)
@@ -15,6 +16,8 @@ import { makeClassificationDataset, makeSegmentationDataset } from './datasets.j
  */
 
 export type DemoTask = 'segmentation' | 'classification';
+/** `clara`: a Clara 3.x config (image_pipeline, Clara's transforms); `monai`: a Clara 4 config (MONAI's transforms, dataset + dataloader). */
+export type DemoFlavor = 'clara' | 'monai';
 
 /** Sizes of the demo: `full` for `npm run demo`, `small` for tests (a few seconds). */
 export interface DemoSize {
@@ -46,6 +49,7 @@ export interface DemoMmar {
   datalist: string;
   dataRoot: string;
   task: DemoTask;
+  flavor: DemoFlavor;
   /** Items in the training list. */
   training: number;
 }
@@ -103,6 +107,76 @@ export function demoSegmentationConfig(s: DemoSize): Record<string, unknown> {
   };
 }
 
+/** The Clara 4 (MONAI names) twin of the segmentation demo: the same chain, SmartCacheDataset, DataLoader. */
+export function demoMonaiSegmentationConfig(s: DemoSize): Record<string, unknown> {
+  const keys = ['image', 'label'];
+  return {
+    epochs: 2,
+    learning_rate: 1e-4,
+    train: {
+      loss: { name: 'DiceLoss', args: { to_onehot_y: true, softmax: true } },
+      optimizer: { name: 'Adam', args: { lr: '{learning_rate}' } },
+      model: { name: 'UNet', args: { dimensions: 3, in_channels: 1, out_channels: 2, channels: [16, 32, 64, 128, 256], strides: [2, 2, 2, 2], num_res_units: 2 } },
+      pre_transforms: [
+        { name: 'LoadImaged', args: { keys } },
+        { name: 'EnsureChannelFirstd', args: { keys } },
+        { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: -57, a_max: 164, b_min: 0.0, b_max: 1.0, clip: true } },
+        {
+          name: 'RandCropByPosNegLabeld',
+          args: { keys, label_key: 'label', spatial_size: [s.crop, s.crop, s.crop], pos: 1, neg: 1, num_samples: s.cropsPerVolume, image_key: 'image', image_threshold: 0 },
+        },
+        { name: 'RandAxisFlipd', args: { keys, prob: 0.1 } },
+        { name: 'RandScaleIntensityd', args: { keys: 'image', factors: 0.1, prob: 1.0 } },
+        { name: 'ToTensord', args: { keys } },
+      ],
+      dataset: {
+        name: 'SmartCacheDataset',
+        data_list_file_path: '{DATASET_JSON}',
+        data_file_base_dir: '{DATA_ROOT}',
+        data_list_key: 'training',
+        args: { transform: '@pre_transforms', cache_num: s.cacheObjects, replace_rate: s.replacePercent, num_init_workers: 2, num_replace_workers: 2 },
+      },
+      dataloader: { name: 'DataLoader', args: { dataset: '@dataset', batch_size: s.batch, shuffle: true, num_workers: 2 } },
+      handlers: [{ name: 'SmartCacheHandler' }],
+      trainer: { name: 'SupervisedTrainer', args: { max_epochs: '{epochs}' } },
+    },
+    validate: {
+      pre_transforms: [{ ref: 'LoadImaged' }, { ref: 'EnsureChannelFirstd' }, { ref: 'ScaleIntensityRanged' }, { ref: 'ToTensord' }],
+      dataset: { name: 'Dataset', data_list_file_path: '{DATASET_JSON}', data_file_base_dir: '{DATA_ROOT}', data_list_key: 'validation' },
+      dataloader: { name: 'DataLoader', args: { dataset: '@dataset', batch_size: 1, shuffle: false, num_workers: 1 } },
+      metrics: [{ name: 'MeanDice', log_label: 'val_mean_dice', is_key_metric: true, args: { include_background: false } }],
+      evaluator: { name: 'SupervisedEvaluator' },
+    },
+  };
+}
+
+/** The Clara 4 (MONAI names) classification demo over 2D PNGs: class-index labels, batches of 8. */
+export function demoMonaiClassificationConfig(s: DemoSize): Record<string, unknown> {
+  const classes = s.perClass.length;
+  return {
+    epochs: 2,
+    train: {
+      loss: { name: 'CrossEntropyLoss' },
+      model: { name: 'DenseNet121', args: { spatial_dims: 2, in_channels: 1, out_channels: classes } },
+      pre_transforms: [
+        { name: 'LoadImaged', args: { keys: 'image' } },
+        { name: 'EnsureChannelFirstd', args: { keys: 'image' } },
+        { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: 0, a_max: 255, b_min: 0.0, b_max: 1.0, clip: true } },
+        { name: 'RandRotated', args: { keys: 'image', range_x: 0.1745, prob: 0.5 } },
+        { name: 'RandScaleIntensityd', args: { keys: 'image', factors: 0.1, prob: 1.0 } },
+        { name: 'ToTensord', args: { keys: 'image' } },
+      ],
+      dataset: { name: 'CacheDataset', data_list_file_path: '{DATASET_JSON}', data_file_base_dir: '{DATA_ROOT}', data_list_key: 'training', args: { transform: '@pre_transforms', cache_rate: 1.0 } },
+      dataloader: { name: 'DataLoader', args: { dataset: '@dataset', batch_size: 8, shuffle: true, num_workers: 2 } },
+    },
+    validate: {
+      pre_transforms: [{ ref: 'LoadImaged' }, { ref: 'EnsureChannelFirstd' }, { ref: 'ScaleIntensityRanged' }, { ref: 'ToTensord' }],
+      dataset: { name: 'Dataset', data_list_file_path: '{DATASET_JSON}', data_file_base_dir: '{DATA_ROOT}', data_list_key: 'validation' },
+      dataloader: { name: 'DataLoader', args: { dataset: '@dataset', batch_size: 4, shuffle: false } },
+    },
+  };
+}
+
 /** A Keras classification pipeline over 2D PNGs with balanced ("automatic") sampling. */
 export function demoClassificationConfig(s: DemoSize): Record<string, unknown> {
   const classes = s.perClass.length;
@@ -156,7 +230,7 @@ function writeJson(file: string, value: unknown): void {
 }
 
 /** Writes the demo MMAR into `dir` (created; existing data files are kept). */
-export function writeDemoMmar(dir: string, task: DemoTask, s: DemoSize, seed = 0): DemoMmar {
+export function writeDemoMmar(dir: string, task: DemoTask, s: DemoSize, seed = 0, flavor: DemoFlavor = 'clara'): DemoMmar {
   const configDir = join(dir, 'config');
   const dataRoot = join(dir, 'data');
   mkdirSync(configDir, { recursive: true });
@@ -179,6 +253,10 @@ export function writeDemoMmar(dir: string, task: DemoTask, s: DemoSize, seed = 0
   });
   const config = join(configDir, 'config_train.json');
   const sized = task === 'classification' ? { ...s, size: Math.min(s.size, 64) } : s;
-  writeJson(config, task === 'segmentation' ? demoSegmentationConfig(sized) : demoClassificationConfig(sized));
-  return { root: dir, config, env, datalist, dataRoot, task, training: ds.training.length };
+  const make = {
+    clara: { segmentation: demoSegmentationConfig, classification: demoClassificationConfig },
+    monai: { segmentation: demoMonaiSegmentationConfig, classification: demoMonaiClassificationConfig },
+  }[flavor][task];
+  writeJson(config, make(sized));
+  return { root: dir, config, env, datalist, dataRoot, task, flavor, training: ds.training.length };
 }
