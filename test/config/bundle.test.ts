@@ -103,6 +103,18 @@ test('bundle: only the sections asked for are read (a validate section with Pyth
   );
 });
 
+test('bundle: data made with Python (as in the model zoo\'s spleen bundle) is replaced with --set, and the Python is never read', (t) => {
+  const { load } = setup(t, (b) => {
+    b.images = "$list(sorted(glob.glob(@dataset_dir + '/imagesTr/*.nii.gz')))";
+    b.train.dataset.data = "$[{'image': i, 'label': l} for i, l in zip(@images[:-9], @labels[:-9])]";
+    b.train.handlers = [{ _target_: 'StatsHandler', output_transform: "$monai.handlers.from_engine(['loss'], first=True)" }];
+  });
+  const data = JSON.stringify({ _target_: 'load_decathlon_datalist', data_list_file_path: join(SPLEEN4, 'config', 'dataset_0.json'), base_dir: join(SPLEEN4, 'data') });
+  const spec = load([`train#dataset#data=${data}`], ['train']);
+  assert.equal(pipelineOptionsFromSpec(spec, spec.train!).items.length, 3);
+  assert.ok(spec.warnings[0].includes('images') && spec.warnings[0].includes('train#handlers'));
+});
+
 test('bundle: what voxelpipe cannot read is refused in one line naming the id', (t) => {
   const cases: [string, (b: Bundle) => void, string][] = [
     ['a Python expression in a transform arg', (b) => (b.train.deterministic_transforms[3].a_min = '$-57.0'), 'train#deterministic_transforms#3#a_min: "$-57.0" is a Python expression ("$..."); voxelpipe reads bundles without running Python: write the value itself, or set it with --set \'train#deterministic_transforms#3#a_min=...\''],
