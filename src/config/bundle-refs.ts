@@ -44,7 +44,11 @@ export function isDisabled(v: Json): boolean {
 /** `"$@a + @b"`: only references joined by `+`. */
 const JOIN = /^\$\s*@[^\s+]+(\s*\+\s*@[^\s+]+)*\s*$/;
 
+/** Values references may expand to: references to references can grow a small file exponentially ("billion laughs"). */
+export const MAX_EXPANDED_VALUES = 1_000_000;
+
 export class BundleRefs {
+  private expanded = 0;
   /** Other files' configs read for `%file::id` macros, by absolute path. */
   private readonly files = new Map<string, Json>();
   /** Ids reached (for the "not used" warning). */
@@ -165,6 +169,7 @@ export class BundleRefs {
       this.report(`${d.id}: expected a list, got ${showValue(d.value)}`);
       return undefined;
     }
+    if (!this.grow(d.value.length, d.id)) return undefined;
     const out: Located[] = [];
     let ok = true;
     d.value.forEach((item, i) => {
@@ -175,13 +180,22 @@ export class BundleRefs {
     return ok ? out : undefined;
   }
 
+  /** Counts `n` values produced; false (reported once) past MAX_EXPANDED_VALUES. */
+  private grow(n: number, id: string): boolean {
+    if (this.expanded > MAX_EXPANDED_VALUES) return false;
+    this.expanded += n;
+    if (this.expanded <= MAX_EXPANDED_VALUES) return true;
+    this.report(`${id}: the references expand to more than ${MAX_EXPANDED_VALUES} values; refusing to build them`);
+    return false;
+  }
+
   /**
    * `v` with every reference and macro inside followed (plain JSON, as the
    * component's args); components (`_target_`) inside are refused.
    */
   deep(v: Json, id: string): Json | undefined {
     const d = this.deref(v, id);
-    if (!d) return undefined;
+    if (!d || !this.grow(1, d.id)) return undefined;
     const x = d.value;
     if (Array.isArray(x)) {
       const out: Json[] = [];

@@ -136,6 +136,12 @@ test('bundle: what voxelpipe cannot read is refused in one line naming the id', 
     const m = setup(t, change);
     assert.equal(problemsOf(() => m.load()), expected.replace('<config>', m.config), what);
   }
+  // References to references: ten levels of ten make 10^10 values from a few lines; refused quickly, not built.
+  const bomb = setup(t, (b) => {
+    for (let l = 0; l < 10; l++) b[`l${l}`] = Array.from({ length: 10 }, () => (l === 9 ? 1 : `@l${l + 1}`));
+    b.train.random_transforms[0].spatial_size = '@l0';
+  });
+  assert.equal(problemsOf(() => bomb.load()), 'l9#3: the references expand to more than 1000000 values; refusing to build them');
   const m = setup(t);
   assertVoxelpipeError(() => m.load(['train#nothing#batch_size=2']), 'ERR_INVALID_ARGUMENT', ['--set train#nothing#batch_size: the bundle has no item "train#nothing" to set "batch_size" in']);
   assert.equal(problemsOf(() => loadConfig({ config: m.config, env: m.config, registry })), `${m.config}: a bundle has no environment.json; set bundle items with --set ID=VALUE (e.g. --set dataset_dir=/data)`);
