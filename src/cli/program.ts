@@ -11,6 +11,8 @@ import { benchCommand } from './commands/bench.js';
 import { previewCommand } from './commands/preview.js';
 import { profileCommand } from './commands/profile.js';
 import { demoCommand } from './commands/demo.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { viewCommand } from './commands/view.js';
 
 export type { CliIO } from './common.js';
 
@@ -40,6 +42,8 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(previewCommand(io));
   program.addCommand(profileCommand(io));
   program.addCommand(demoCommand(io));
+  program.addCommand(evaluateCommand(io));
+  program.addCommand(viewCommand(io));
   // addCommand does not pass settings down: without this a bad option value in
   // a subcommand would print to process.stderr and exit the process.
   for (const cmd of program.commands) cmd.copyInheritedSettings(program);
