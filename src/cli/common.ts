@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type ConfigSpec, type PipelineSpec, type Section } from '../config/load-config.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { createPipeline, type Pipeline } from '../pipeline/engine.js';
+import type { PipelineOptions } from '../pipeline/options.js';
 import { pipelineOptionsFromSpec, type RunOverrides } from '../pipeline/from-config.js';
 import { evaluationPipelineOptions } from '../evaluate/pipeline-options.js';
 import { VoxelpipeError } from '../util/errors.js';
@@ -17,6 +19,12 @@ import { VoxelpipeError } from '../util/errors.js';
 export interface CliIO {
   out: (s: string) => void;
   err: (s: string) => void;
+}
+
+/** voxelpipe's version (package.json). */
+export function voxelpipeVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
 }
 
 /** A commander parser for whole numbers >= `min`. */
@@ -69,12 +77,14 @@ export interface OpenedPipeline {
   config: ConfigSpec;
   spec: PipelineSpec;
   pipeline: Pipeline;
+  /** The options the pipeline was made with. */
+  options: PipelineOptions;
   /** The datalist's `labels` (value -> name), when it has them. */
   labels?: Record<string, string>;
 }
 
 /** Loads the config and picks the section (no pipeline made); config warnings go to `io.err` unless `quiet`. */
-export function openSection(opts: PipelineCliOpts, io: CliIO, quiet = false): Omit<OpenedPipeline, 'pipeline'> {
+export function openSection(opts: PipelineCliOpts, io: CliIO, quiet = false): Omit<OpenedPipeline, 'pipeline' | 'options'> {
   // A bundle reads only the section asked for (the other may hold what voxelpipe does not read).
   const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry(), sections: [opts.section ?? 'train'] });
   if (!quiet) for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
@@ -94,8 +104,9 @@ export function openSection(opts: PipelineCliOpts, io: CliIO, quiet = false): Om
 export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOverrides = {}, quiet = false): OpenedPipeline {
   const { config, spec, labels } = openSection(opts, io, quiet);
   const run = { seed: opts.seed, ...overrides };
-  const pipeline = createPipeline(config.evaluation ? evaluationPipelineOptions(config, run) : pipelineOptionsFromSpec(config, spec, run));
-  return { config, spec, pipeline, labels };
+  const options = config.evaluation ? evaluationPipelineOptions(config, run) : pipelineOptionsFromSpec(config, spec, run);
+  const pipeline = createPipeline(options);
+  return { config, spec, pipeline, options, labels };
 }
 
 /** The `labels` object of an MSD-style datalist (`{"0": "background", "1": "spleen"}`), if any. */
