@@ -1,0 +1,441 @@
+import { mkdirSync, rmdirSync, rmSync, statSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { VoxelpipeError, formatBytes } from '../../util/errors.js';
+import type { Sample } from '../../transforms/image.js';
+import type { ChunkedItem, ItemHost } from './item.js';
+import { openItem } from './parse.js';
+import { ITEM_SUFFIX, versionDir } from './format.js';
+import { fanoutDirs, scanStore, type ScannedFile } from './scan.js';
+import { writeItem, type ChunkingOptions } from './writer.js';
+
+/**
+ * The chunked persistent cache: one file per item under
+ * `dir/chunked-v<version>/<first 2 chars of key>/<key>.vxk`.
+ *
+ * One instance per thread (it keeps open files, scratch buffers and
+ * counters); any number of threads and processes may share a folder.
+ */
+export interface ChunkedStoreOptions extends ChunkingOptions {
+  /** The cache folder (created on the first `put`). */
+  dir: string;
+  /**
+   * Bound on the bytes of every item in the folder (all versions): after a
+   * `put` goes over it, least-recently-used items are removed until it holds
+   * again (`cache_max_disk`, `--cache-max-bytes-disk`). 0 or undefined: no bound.
+   */
+  maxBytes?: number;
+  /** Called once per bad item (corrupt, truncated, unreadable) and once per item too large to keep. */
+  onWarning?: (message: string) => void;
+  /** Item files kept open between reads (default 16). */
+  openFiles?: number;
+  /**
+   * When chunk CRCs are checked: 'once' (default) the first time an open
+   * item reads each chunk (a later epoch reading the same chunk through the
+   * same handle trusts it), 'always' on every read.
+   */
+  verify?: 'once' | 'always';
+}
+
+export interface PutOptions {
+  /** Per image field: the lazy pointwise map description (any JSON value), handed back verbatim by `ChunkedItem.images[field].map`. */
+  maps?: Readonly<Record<string, unknown>>;
+}
+
+export interface PutResult {
+  /** False when the item alone is larger than `maxBytes` (then it is not kept; warned once). */
+  stored: boolean;
+  /** Bytes of the item file, and of its voxels and indices uncompressed. */
+  bytes: number;
+  rawBytes: number;
+  /** Items this put's eviction removed. */
+  evicted: number;
+}
+
+/** This instance's counters (no disk access): what an engine reports in its metrics. */
+export interface ChunkedCounters {
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses), 0 before any open. */
+  hitRate: number;
+  /** Bad items found (each reported once, removed, counted as a miss). */
+  corrupt: number;
+  /** Items whose file went away while a handle was closed (evicted or replaced meanwhile): misses, not errors. */
+  lost: number;
+  writes: number;
+  bytesWritten: number;
+  /** Items refused by `put` for being larger than `maxBytes`. */
+  refused: number;
+  evicted: number;
+  evictedBytes: number;
+  boxReads: number;
+  /** Chunks read from files (and checksummed), constant chunks used, LZ4 decodes, and bytes read for chunks and indices. */
+  chunksRead: number;
+  fillChunks: number;
+  decompressions: number;
+  bytesRead: number;
+}
+
+export interface ChunkedStoreStats extends ChunkedCounters {
+  /** Items of this format version, their bytes on disk, and their voxels' and indices' bytes uncompressed. */
+  items: number;
+  bytes: number;
+  rawBytes: number;
+  /** rawBytes / bytes (0 for an empty cache). */
+  compressionRatio: number;
+  /** Items of other format versions or that do not open (eviction removes them first; `clear` removes them). */
+  stale: number;
+  staleBytes: number;
+  /** Temporary files of writes in progress or of writers that died. */
+  tempFiles: number;
+  tempBytes: number;
+  maxBytes: number;
+}
+
+const KEY_PATTERN = /^[0-9a-z][0-9a-z_-]{2,127}$/;
+const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a voxelpipe persistent cache (https://bford.info/cachedir/).\n';
+/** A temporary file older than this belongs to a writer that died: eviction removes it. */
+const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+/** With a bound, the folder is rescanned at least this often (other processes write too). */
+const RESCAN_MS = 10_000;
+/** An item's access time is refreshed at most this often (it orders eviction). */
+const TOUCH_MS = 1000;
+
+export class ChunkedStore {
+  readonly dir: string;
+  readonly maxBytes: number;
+  private readonly root: string;
+  private readonly onWarning: (message: string) => void;
+  private readonly chunking: ChunkingOptions;
+  private readonly openFiles: number;
+  /** Open items, least recently used first (Map keeps insertion order). */
+  private readonly handles = new Map<string, { item: ChunkedItem; touched: number }>();
+  private readonly reported = new Set<string>();
+  private readonly counters: Omit<ChunkedCounters, 'hitRate'> = {
+    hits: 0, misses: 0, corrupt: 0, lost: 0, writes: 0, bytesWritten: 0, refused: 0, evicted: 0, evictedBytes: 0,
+    boxReads: 0, chunksRead: 0, fillChunks: 0, decompressions: 0, bytesRead: 0,
+  };
+  private readonly scratchBuffers: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
+  /** Bytes in the folder as last scanned plus this instance's writes since, and when it was scanned. */
+  private knownBytes: number | undefined;
+  private scannedAt = 0;
+  private readonly host: ItemHost;
+
+  constructor(options: ChunkedStoreOptions) {
+    if (typeof options?.dir !== 'string' || options.dir === '') throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'ChunkedStore: options.dir must be a folder path');
+    const max = options.maxBytes ?? 0;
+    if (!Number.isSafeInteger(max) || max < 0) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `ChunkedStore: maxBytes must be a whole number of bytes >= 0, got ${options.maxBytes}`);
+    const openFiles = options.openFiles ?? 16;
+    if (!Number.isSafeInteger(openFiles) || openFiles < 1) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `ChunkedStore: openFiles must be >= 1, got ${options.openFiles}`);
+    this.dir = options.dir;
+    this.root = join(options.dir, versionDir());
+    this.maxBytes = max;
+    this.openFiles = openFiles;
+    this.onWarning = options.onWarning ?? (() => {});
+    this.chunking = { chunkShape: options.chunkShape, codec: options.codec, autoRatio: options.autoRatio };
+    const verify = options.verify ?? 'once';
+    if (verify !== 'once' && verify !== 'always') throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `ChunkedStore: verify must be "once" or "always", got ${JSON.stringify(options.verify)}`);
+    this.host = {
+      verify,
+      scratch: (slot, n) => {
+        if (this.scratchBuffers[slot].length < n) this.scratchBuffers[slot] = new Uint8Array(Math.ceil(n / 65536) * 65536);
+        return this.scratchBuffers[slot];
+      },
+      count: (what, n = 1) => {
+        this.counters[what] += n;
+      },
+      countBytes: (n) => {
+        this.counters.bytesRead += n;
+      },
+      corrupt: (item, what) => {
+        this.drop(item.key, item);
+        this.counters.hits--;
+        this.counters.misses++;
+        this.bad(item.file, item.fileStat, what, true);
+      },
+      lost: (item) => {
+        this.drop(item.key, item);
+        this.counters.hits--;
+        this.counters.misses++;
+        this.counters.lost++;
+      },
+    };
+  }
+
+  /** The file an item lives in. */
+  fileFor(key: string): string {
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key))
+      throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `ChunkedStore: bad key ${JSON.stringify(key)} (expected 3-128 of [0-9a-z_-], e.g. from prefixKey)`);
+    return join(this.root, key.slice(0, 2), key + ITEM_SUFFIX);
+  }
+
+  /**
+   * The item stored under `key`, open for box reads, or undefined (a miss;
+   * a bad item is reported once, removed, and is a miss). Reads the file's
+   * header and trailer only. Items stay open (up to `openFiles`) for later
+   * `open`s of the same key.
+   */
+  open(key: string): ChunkedItem | undefined {
+    const file = this.fileFor(key);
+    const held = this.handles.get(key);
+    if (held && !held.item.failed) {
+      this.handles.delete(key);
+      this.handles.set(key, held);
+      this.counters.hits++;
+      this.touch(file, held);
+      return held.item;
+    }
+    if (held) this.drop(key, held.item);
+    const r = openItem(this.host, file, key);
+    if ('missing' in r) {
+      this.counters.misses++;
+      return undefined;
+    }
+    if ('bad' in r) {
+      this.counters.misses++;
+      this.bad(file, r.stat, r.bad, r.remove);
+      return undefined;
+    }
+    this.counters.hits++;
+    const entry = { item: r.item, touched: 0 };
+    this.touch(file, entry);
+    this.handles.set(key, entry);
+    while (this.handles.size > this.openFiles) {
+      const [oldest, e] = this.handles.entries().next().value as [string, { item: ChunkedItem }];
+      this.handles.delete(oldest);
+      e.item.closeFile();
+    }
+    return r.item;
+  }
+
+  /**
+   * Stores `sample` under `key`: every image chunked in its own dtype, fg/bg
+   * indices exactly, other fields as they are. Atomic (temporary file,
+   * fsync, rename). Then, with `maxBytes`, evicts least-recently-used items.
+   * Throws ERR_FILE_WRITE (folder not writable, disk full) or
+   * ERR_INVALID_ARGUMENT (a value that cannot be stored).
+   */
+  put(key: string, sample: Sample, options: PutOptions = {}): PutResult {
+    const file = this.fileFor(key);
+    this.ensureDir(file);
+    let written;
+    try {
+      written = writeItem(file, key, { sample, maps: options.maps }, this.chunking);
+    } catch (e) {
+      // `clear` or eviction in another process may have removed the fan-out folder between mkdir and write.
+      if ((e as { cause?: NodeJS.ErrnoException }).cause?.code !== 'ENOENT') throw e;
+      this.ensureDir(file);
+      written = writeItem(file, key, { sample, maps: options.maps }, this.chunking);
+    }
+    const held = this.handles.get(key);
+    if (held) this.drop(key, held.item);
+    this.counters.writes++;
+    this.counters.bytesWritten += written.bytes;
+    const result: PutResult = { stored: true, bytes: written.bytes, rawBytes: written.rawBytes, evicted: 0 };
+    if (this.maxBytes === 0) return result;
+    if (written.bytes > this.maxBytes) {
+      rmSync(file, { force: true });
+      this.counters.refused++;
+      this.warnOnce(`refused:${key}`, `${file}: not cached: the item takes ${formatBytes(written.bytes)}, more than the cache's bound of ${formatBytes(this.maxBytes)} (cache_max_disk)`);
+      return { ...result, stored: false };
+    }
+    const now = Date.now();
+    if (this.knownBytes === undefined || now - this.scannedAt > RESCAN_MS) this.rescan();
+    else this.knownBytes += written.bytes;
+    if (this.knownBytes! > this.maxBytes) result.evicted = this.evict(this.maxBytes, [file]).removed;
+    return result;
+  }
+
+  /** True when an item of this format version exists under `key` and opens (header, trailer and descriptor check out). */
+  has(key: string): boolean {
+    const r = openItem(this.host, this.fileFor(key), key);
+    if ('item' in r) {
+      r.item.closeFile();
+      return true;
+    }
+    return false;
+  }
+
+  /** Removes one item; true when there was one. */
+  delete(key: string): boolean {
+    const file = this.fileFor(key);
+    const held = this.handles.get(key);
+    if (held) this.drop(key, held.item);
+    try {
+      rmSync(file);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Removes items until the folder holds at most `maxBytes`: first items of
+   * other format versions and temporary files older than an hour, then items
+   * by last access (oldest first). `keep` files are never removed.
+   */
+  evict(maxBytes = this.maxBytes, keep: readonly string[] = []): { removed: number; bytes: number } {
+    const files = scanStore(this.dir);
+    let total = files.reduce((s, f) => s + f.stat.size, 0);
+    const now = Date.now();
+    const order = (f: ScannedFile): number => (f.kind === 'stale' ? 0 : f.kind === 'temp' ? 1 : 2);
+    const candidates = files
+      .filter((f) => !keep.includes(f.path) && (f.kind !== 'temp' || now - f.stat.mtimeMs > TEMP_MAX_AGE_MS))
+      .sort((a, b) => order(a) - order(b) || a.stat.atimeMs - b.stat.atimeMs || a.stat.mtimeMs - b.stat.mtimeMs || (a.path < b.path ? -1 : 1));
+    let removed = 0;
+    let bytes = 0;
+    for (const f of candidates) {
+      if (total <= maxBytes) break;
+      try {
+        rmSync(f.path);
+      } catch {
+        continue; // gone already (another evictor) or read-only: keep going
+      }
+      if (f.key) {
+        const held = this.handles.get(f.key);
+        if (held && f.kind === 'item') this.drop(f.key, held.item);
+      }
+      total -= f.stat.size;
+      removed++;
+      bytes += f.stat.size;
+    }
+    this.counters.evicted += removed;
+    this.counters.evictedBytes += bytes;
+    this.knownBytes = total;
+    this.scannedAt = now;
+    return { removed, bytes };
+  }
+
+  /** This instance's counters (no disk access). */
+  counts(): ChunkedCounters {
+    const c = this.counters;
+    return { ...c, hitRate: c.hits + c.misses > 0 ? c.hits / (c.hits + c.misses) : 0 };
+  }
+
+  /** The folder's items, bytes, compression ratio (opening each item's trailer) and this instance's counters. */
+  stats(): ChunkedStoreStats {
+    const s: ChunkedStoreStats = { ...this.counts(), items: 0, bytes: 0, rawBytes: 0, compressionRatio: 0, stale: 0, staleBytes: 0, tempFiles: 0, tempBytes: 0, maxBytes: this.maxBytes };
+    const quiet: ItemHost = { ...this.host, corrupt: () => {}, lost: () => {}, count: () => {}, countBytes: () => {} };
+    for (const f of scanStore(this.dir)) {
+      if (f.kind === 'temp') {
+        s.tempFiles++;
+        s.tempBytes += f.stat.size;
+        continue;
+      }
+      const r = f.kind === 'item' && f.key ? openItem(quiet, f.path, f.key) : undefined;
+      if (r && 'item' in r) {
+        s.items++;
+        s.bytes += f.stat.size;
+        for (const info of Object.values(r.item.images)) s.rawBytes += info.rawBytes;
+        for (const e of Object.values(r.item.descriptor.indices)) s.rawBytes += 4 * e.length;
+        r.item.closeFile();
+      } else {
+        s.stale++;
+        s.staleBytes += f.stat.size;
+      }
+    }
+    s.compressionRatio = s.bytes > 0 ? s.rawBytes / s.bytes : 0;
+    return s;
+  }
+
+  /**
+   * Removes items and temporary files (with `staleOnly`, only other versions'
+   * items), then empty folders. Only files this store recognises are touched.
+   */
+  clear(options: { staleOnly?: boolean } = {}): { removed: number; bytes: number } {
+    this.close();
+    let removed = 0;
+    let bytes = 0;
+    for (const f of scanStore(this.dir)) {
+      if (options.staleOnly && f.kind !== 'stale') continue;
+      try {
+        rmSync(f.path);
+      } catch {
+        continue;
+      }
+      removed++;
+      bytes += f.stat.size;
+    }
+    for (const d of fanoutDirs(this.dir)) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // Not empty (another writer, or files that are not ours): keep it.
+      }
+    }
+    this.knownBytes = undefined;
+    return { removed, bytes };
+  }
+
+  /** Closes the open item files. Items handed out reopen their file if read again. */
+  close(): void {
+    for (const { item } of this.handles.values()) item.closeFile();
+    this.handles.clear();
+  }
+
+  private rescan(): void {
+    this.knownBytes = scanStore(this.dir).reduce((s, f) => s + f.stat.size, 0);
+    this.scannedAt = Date.now();
+  }
+
+  private drop(key: string, item: ChunkedItem): void {
+    const held = this.handles.get(key);
+    if (held && held.item === item) this.handles.delete(key);
+    item.closeFile();
+  }
+
+  /** Records the access for LRU eviction (the file's atime, set explicitly: relatime/noatime mounts do not matter). */
+  private touch(file: string, entry: { item: ChunkedItem; touched: number }): void {
+    const now = Date.now();
+    if (now - entry.touched < TOUCH_MS) return;
+    entry.touched = now;
+    try {
+      const st = statSync(file);
+      utimesSync(file, now / 1000, st.mtime);
+    } catch {
+      // Read-only cache or removed meanwhile: recency is a hint, never an error.
+    }
+  }
+
+  private ensureDir(file: string): void {
+    try {
+      mkdirSync(join(file, '..'), { recursive: true });
+      const tag = join(this.dir, 'CACHEDIR.TAG');
+      if (!statOrUndefined(tag)) writeFileSync(tag, CACHEDIR_TAG);
+    } catch (e) {
+      throw new VoxelpipeError('ERR_FILE_WRITE', `${this.dir}: cannot create the cache folder: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** A bad item: count it, report it once, remove it (unless another writer has replaced it meanwhile). */
+  private bad(file: string, st: Stats | undefined, what: string, remove: boolean): void {
+    this.counters.corrupt++;
+    let removed = false;
+    if (remove && st) {
+      const now = statOrUndefined(file);
+      if (now && now.ino === st.ino && now.dev === st.dev) {
+        try {
+          rmSync(file);
+          removed = true;
+        } catch {
+          // Read-only cache: it stays, and keeps missing (reported once).
+        }
+      }
+    }
+    const id = st ? `${file}\0${st.dev}\0${st.ino}\0${st.size}\0${st.mtimeMs}` : file;
+    this.warnOnce(id, `${file}: ${what}; ${removed ? 'item removed, ' : ''}the sample will be recomputed`);
+  }
+
+  private warnOnce(id: string, message: string): void {
+    if (this.reported.has(id)) return;
+    this.reported.add(id);
+    this.onWarning(message);
+  }
+}
+
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
