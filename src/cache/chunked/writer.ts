@@ -6,7 +6,7 @@ import { VoxelpipeError, formatBytes, fromFsError } from '../../util/errors.js';
 import { isChainImage, spatialRank, type ChainImage, type Sample } from '../../transforms/image.js';
 import type { ArrayDType, VoxelArray } from '../../volume/dtype.js';
 import type { FgBgIndices } from '../../transforms/crop/fg-bg-indices.js';
-import { encodeSample } from '../codec.js';
+import { encodeSample, type Encoded } from '../codec.js';
 import { CODEC_IDS, isConstant, lz4Available, lz4Compress, type CodecChoice } from './codecs.js';
 import { deltaEncode, isFgBgIndices } from './fg-bg.js';
 import { ChunkGrid, gatherChunk } from './grid.js';
@@ -152,14 +152,16 @@ interface Plan {
   order: string[];
   images: [string, ChainImage, string | null][];
   indices: [string, FgBgIndices][];
-  rest: Sample;
+  /** The other fields and the image headers, as src/cache/codec.ts encodes them. */
+  restEncoded: Encoded;
 }
 
 /** Sorts the sample's fields into chunked images, fg/bg indices and the rest, checking what can be stored. */
 function planItem(key: string, input: ItemInput): Plan {
   const sample = input.sample;
   if (typeof sample !== 'object' || sample === null) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `chunked cache: item ${key}: the sample must be an object`);
-  const plan: Plan = { order: Object.keys(sample), images: [], indices: [], rest: {} };
+  const plan: Omit<Plan, 'restEncoded'> & { restEncoded?: Encoded } = { order: Object.keys(sample), images: [], indices: [] };
+  const rest: Sample = {};
   const maps = input.maps ?? {};
   for (const name of Object.keys(maps))
     if (!isChainImage(sample[name])) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `chunked cache: item ${key}: a map is given for "${name}", which is not an image field of the sample`);
@@ -177,9 +179,18 @@ function planItem(key: string, input: ItemInput): Plan {
       }
       plan.images.push([name, v, map]);
     } else if (isFgBgIndices(v)) plan.indices.push([name, v]);
-    else plan.rest[name] = v;
+    else rest[name] = v;
   }
-  return plan;
+  // The rest, with each image's header (everything but the voxels) beside it; checked before any byte is written.
+  const headers: Record<string, unknown> = {};
+  for (const [name, img] of plan.images) headers[name] = { dtype: img.dtype, spacing: img.spacing, affine: img.affine, meta: img.meta, batched: img.batched };
+  try {
+    plan.restEncoded = encodeSample(key, { fields: rest, headers }, (b) => crc32(b));
+  } catch (e) {
+    if (e instanceof VoxelpipeError) throw new VoxelpipeError(e.code, e.message.replace(/^disk cache: cannot store "(fields|headers)\./, `chunked cache: item ${key}: cannot store "`));
+    throw e;
+  }
+  return plan as Plan;
 }
 
 function writeBody(fd: number, key: string, plan: Plan, options: ChunkingOptions): WriteResult {
@@ -197,10 +208,7 @@ function writeBody(fd: number, key: string, plan: Plan, options: ChunkingOptions
     indices[name] = writeIndex(out, ix);
     rawBytes += ix.indices.byteLength;
   }
-  // The rest, with each image's header (everything but the voxels) beside it.
-  const headers: Record<string, unknown> = {};
-  for (const [name, img] of plan.images) headers[name] = { dtype: img.dtype, spacing: img.spacing, affine: img.affine, meta: img.meta, batched: img.batched };
-  const enc = encodeSample(key, { fields: plan.rest, headers }, (b) => crc32(b));
+  const enc = plan.restEncoded;
   out.pad();
   const arraysStart = out.at;
   // encodeSample lays arrays out at multiples of 8 one after the other, as append does.
