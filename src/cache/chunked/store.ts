@@ -7,6 +7,7 @@ import { openItem } from './parse.js';
 import { ITEM_SUFFIX, versionDir } from './format.js';
 import { fanoutDirs, scanStore, type ScannedFile } from './scan.js';
 import { writeItem, type ChunkingOptions } from './writer.js';
+import { USAGE_DIR, emptyUsage, readUsage, recordUsage, type Usage } from './usage.js';
 
 /**
  * The chunked persistent cache: one file per item under
@@ -89,6 +90,8 @@ export interface ChunkedStoreStats extends ChunkedCounters {
   tempFiles: number;
   tempBytes: number;
   maxBytes: number;
+  /** Lookups of every process that used this folder (as flushed by their stores' `close`, or every 30 s), this one's included. */
+  lifetime: Usage & { hitRate: number };
 }
 
 const KEY_PATTERN = /^[0-9a-z][0-9a-z_-]{2,127}$/;
@@ -99,6 +102,8 @@ const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
 const RESCAN_MS = 10_000;
 /** An item's access time is refreshed at most this often (it orders eviction). */
 const TOUCH_MS = 1000;
+/** Usage counts are flushed to the folder at least this often while items are opened (and on close). */
+const USAGE_FLUSH_MS = 30_000;
 
 export class ChunkedStore {
   readonly dir: string;
@@ -119,6 +124,9 @@ export class ChunkedStore {
   private knownBytes: number | undefined;
   private scannedAt = 0;
   private readonly host: ItemHost;
+  /** The counts last flushed to the folder's usage files, and when. */
+  private flushed: Usage = emptyUsage();
+  private flushedAt = Date.now();
 
   constructor(options: ChunkedStoreOptions) {
     if (typeof options?.dir !== 'string' || options.dir === '') throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'ChunkedStore: options.dir must be a folder path');
@@ -176,6 +184,7 @@ export class ChunkedStore {
    */
   open(key: string): ChunkedItem | undefined {
     const file = this.fileFor(key);
+    if (Date.now() - this.flushedAt > USAGE_FLUSH_MS) this.flushUsage();
     const held = this.handles.get(key);
     if (held && !held.item.failed) {
       this.handles.delete(key);
@@ -313,7 +322,10 @@ export class ChunkedStore {
 
   /** The folder's items, bytes, compression ratio (opening each item's trailer) and this instance's counters. */
   stats(): ChunkedStoreStats {
-    const s: ChunkedStoreStats = { ...this.counts(), items: 0, bytes: 0, rawBytes: 0, compressionRatio: 0, stale: 0, staleBytes: 0, tempFiles: 0, tempBytes: 0, maxBytes: this.maxBytes };
+    const s: ChunkedStoreStats = {
+      ...this.counts(), items: 0, bytes: 0, rawBytes: 0, compressionRatio: 0, stale: 0, staleBytes: 0, tempFiles: 0, tempBytes: 0, maxBytes: this.maxBytes,
+      lifetime: { ...emptyUsage(), hitRate: 0 },
+    };
     const quiet: ItemHost = { ...this.host, corrupt: () => {}, lost: () => {}, count: () => {}, countBytes: () => {} };
     for (const f of scanStore(this.dir)) {
       if (f.kind === 'temp') {
@@ -334,6 +346,10 @@ export class ChunkedStore {
       }
     }
     s.compressionRatio = s.bytes > 0 ? s.rawBytes / s.bytes : 0;
+    const life = readUsage(this.root);
+    const mine = this.unflushed();
+    for (const k of Object.keys(life) as (keyof Usage)[]) life[k] += mine[k];
+    s.lifetime = { ...life, hitRate: life.hits + life.misses > 0 ? life.hits / (life.hits + life.misses) : 0 };
     return s;
   }
 
@@ -343,6 +359,12 @@ export class ChunkedStore {
    */
   clear(options: { staleOnly?: boolean } = {}): { removed: number; bytes: number } {
     this.close();
+    if (!options.staleOnly) {
+      // A cleared cache starts its usage afresh.
+      const usage = join(this.root, USAGE_DIR);
+      rmSync(usage, { recursive: true, force: true });
+      this.flushed = this.usageNow();
+    }
     let removed = 0;
     let bytes = 0;
     for (const f of scanStore(this.dir)) {
@@ -366,10 +388,32 @@ export class ChunkedStore {
     return { removed, bytes };
   }
 
-  /** Closes the open item files. Items handed out reopen their file if read again. */
+  /** Closes the open item files and flushes the usage counts. Items handed out reopen their file if read again. */
   close(): void {
     for (const { item } of this.handles.values()) item.closeFile();
     this.handles.clear();
+    this.flushUsage();
+  }
+
+  /** Adds this instance's lookups since the last flush to the folder's usage files. */
+  flushUsage(): void {
+    const delta = this.unflushed();
+    this.flushedAt = Date.now();
+    if (Object.values(delta).every((v) => v === 0)) return;
+    recordUsage(this.root, delta);
+    this.flushed = this.usageNow();
+  }
+
+  private usageNow(): Usage {
+    const c = this.counters;
+    return { hits: c.hits, misses: c.misses, corrupt: c.corrupt, evicted: c.evicted, refused: c.refused };
+  }
+
+  private unflushed(): Usage {
+    const now = this.usageNow();
+    const out = emptyUsage();
+    for (const k of Object.keys(out) as (keyof Usage)[]) out[k] = now[k] - this.flushed[k];
+    return out;
   }
 
   private rescan(): void {
