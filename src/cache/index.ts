@@ -14,6 +14,7 @@ export {
   chunkShapeFor,
   foregroundFromIndices,
   lz4Available,
+  parseByteSize,
   type ChunkedStoreOptions,
   type ChunkedStoreStats,
   type ChunkedCounters,
@@ -24,4 +25,5 @@ export {
   type PutResult as ChunkedPutResult,
   type ChunkingOptions,
   type CodecChoice,
+  type Usage as ChunkedUsage,
 } from './chunked/index.js';

@@ -280,7 +280,8 @@ export class ChunkedStore {
   /**
    * Removes items until the folder holds at most `maxBytes`: first items of
    * other format versions and temporary files older than an hour, then items
-   * by last access (oldest first). `keep` files are never removed.
+   * by last use (oldest first: the mtime, which `open` and `put` set). `keep`
+   * files are never removed.
    */
   evict(maxBytes = this.maxBytes, keep: readonly string[] = []): { removed: number; bytes: number } {
     const files = scanStore(this.dir);
@@ -289,7 +290,7 @@ export class ChunkedStore {
     const order = (f: ScannedFile): number => (f.kind === 'stale' ? 0 : f.kind === 'temp' ? 1 : 2);
     const candidates = files
       .filter((f) => !keep.includes(f.path) && (f.kind !== 'temp' || now - f.stat.mtimeMs > TEMP_MAX_AGE_MS))
-      .sort((a, b) => order(a) - order(b) || a.stat.atimeMs - b.stat.atimeMs || a.stat.mtimeMs - b.stat.mtimeMs || (a.path < b.path ? -1 : 1));
+      .sort((a, b) => order(a) - order(b) || a.stat.mtimeMs - b.stat.mtimeMs || (a.path < b.path ? -1 : 1));
     let removed = 0;
     let bytes = 0;
     for (const f of candidates) {
@@ -427,14 +428,19 @@ export class ChunkedStore {
     item.closeFile();
   }
 
-  /** Records the access for LRU eviction (the file's atime, set explicitly: relatime/noatime mounts do not matter). */
+  /**
+   * Records the access for LRU eviction in the file's mtime. Not the atime:
+   * the kernel moves that on reads as the mount's options say (relatime
+   * moves it after any utimes, since that changes the ctime), so scanning
+   * items for `stats` would reorder them. An item's bytes never change after
+   * its rename, so its mtime is free to mean "last used".
+   */
   private touch(file: string, entry: { item: ChunkedItem; touched: number }): void {
     const now = Date.now();
     if (now - entry.touched < TOUCH_MS) return;
     entry.touched = now;
     try {
-      const st = statSync(file);
-      utimesSync(file, now / 1000, st.mtime);
+      utimesSync(file, now / 1000, now / 1000);
     } catch {
       // Read-only cache or removed meanwhile: recency is a hint, never an error.
     }
