@@ -90,6 +90,16 @@ export function isConstant(bytes: Uint8Array, elementBytes: number): boolean {
   const n = bytes.byteLength;
   if (n === 0) return true;
   const aligned = bytes.byteOffset % Math.min(elementBytes, 4) === 0;
+  if (elementBytes <= 2 && bytes.byteOffset % 4 === 0 && n >= 4) {
+    // uint8/int16 four bytes at a time: compare 32-bit words with the first value repeated.
+    for (let b = elementBytes; b < 4; b++) if (bytes[b] !== bytes[b - elementBytes]) return false;
+    const words = n >> 2;
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+    const p = w[0];
+    for (let i = 1; i < words; i++) if (w[i] !== p) return false;
+    for (let i = words * 4; i < n; i++) if (bytes[i] !== bytes[i - 4]) return false;
+    return true;
+  }
   if (elementBytes === 1 || !aligned) {
     const first = bytes.subarray(0, elementBytes);
     for (let i = elementBytes; i < n; i += elementBytes) for (let b = 0; b < elementBytes; b++) if (bytes[i + b] !== first[b]) return false;

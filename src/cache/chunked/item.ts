@@ -97,6 +97,7 @@ export class ChunkedItem {
   /** The file as opened: a later reopen must find the same file. */
   readonly fileStat: Stats;
   private bad = false;
+  private readonly indexMemo = new Map<string, FgBgIndices>();
   /** Chunks (table entries) whose CRC this handle has checked. */
   private readonly verified: Uint8Array;
 
@@ -206,13 +207,22 @@ export class ChunkedItem {
     return this.readBox(field, lo, info.shape, out);
   }
 
-  /** The fg/bg index stored under sample field `field`, exactly as it was put; undefined when bad. */
+  /**
+   * The fg/bg index stored under sample field `field`, exactly as it was
+   * put; undefined when bad. Read and decoded once per open item (the same
+   * record is returned again: do not modify it).
+   */
   fgBgIndices(field: string): FgBgIndices | undefined {
     const e = Object.hasOwn(this.descriptor.indices, field) ? this.descriptor.indices[field] : undefined;
     if (!e) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `chunked cache item ${this.key}: no fg/bg index field "${field}" (have: ${Object.keys(this.descriptor.indices).join(', ') || 'none'})`);
     if (this.bad) return undefined;
+    const known = this.indexMemo.get(field);
+    if (known) return known;
     const indices = this.readIndex(field, e);
-    return indices && { shape: [...e.shape], nFg: e.nFg, nBg: e.nBg, listed: e.listed, indices };
+    if (!indices) return undefined;
+    const ix: FgBgIndices = { shape: [...e.shape], nFg: e.nFg, nBg: e.nBg, listed: e.listed, indices };
+    this.indexMemo.set(field, ix);
+    return ix;
   }
 
   /** The sample's other fields (neither images nor fg/bg indices), as they were put (read and checked when the item was opened). */
