@@ -8,7 +8,8 @@
  * with byte shuffle) — measures, round-robin so that machine load hits
  * every candidate alike:
  *
- *   write      ms per item (image + label + index), CPU and wall, fsync included
+ *   write      ms per item (image + label + index), wall and CPU, fsync included
+ *              (one row without fsync)
  *   disk       bytes on disk per item, and the ratio to the voxels' own size
  *   crops/s    random boxes of 64^3, 96^3, 128^3 read from image and label
  *              (one crop = both boxes), page cache warm, chunk CRCs checked
@@ -19,6 +20,7 @@
  * compare candidates with each other, not with other runs.
  *
  *   node --import tsx bench/chunked-cache.ts [--rounds N] [--crops N] [--quick]
+ *        [--shapes 64x64x32,128x128x16] [--codecs raw,auto] [--no-zarr] [--no-crc-always] [--no-fsync-row]
  */
 import { mkdirSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,6 +55,7 @@ interface Item {
   key: string;
   image: ChainImage;
   label: ChainImage;
+  indices: ReturnType<typeof computeFgBgIndices>;
 }
 
 const cpuMs = () => {
@@ -72,13 +75,13 @@ function dirBytes(dir: string): number {
   return n;
 }
 
-function ownLayout(chunkShape: number[], codec: CodecChoice, verify: 'once' | 'always'): Candidate {
-  const dir = join(workDir, `own-${chunkShape.join('x')}-${codec}-${verify}`);
-  let store = new ChunkedStore({ dir, chunkShape, codec, verify });
+function ownLayout(chunkShape: number[], codec: CodecChoice, verify: 'once' | 'always', fsync = true): Candidate {
+  const dir = join(workDir, `own-${chunkShape.join('x')}-${codec}-${verify}-${fsync}`);
+  let store = new ChunkedStore({ dir, chunkShape, codec, verify, fsync });
   return {
-    name: `own ${chunkShape.join('x')} ${codec}${verify === 'always' ? ' (crc always)' : ''}`,
+    name: `own ${chunkShape.join('x')} ${codec}${verify === 'always' ? ' (crc always)' : ''}${fsync ? '' : ' (no fsync)'}`,
     write(items) {
-      for (const it of items) store.put(it.key, { image: it.image, label: it.label, label_fg_bg_indices: computeFgBgIndices(it.label) });
+      for (const it of items) store.put(it.key, { image: it.image, label: it.label, label_fg_bg_indices: it.indices });
     },
     bytes: () => dirBytes(dir),
     open(i) {
@@ -91,7 +94,7 @@ function ownLayout(chunkShape: number[], codec: CodecChoice, verify: 'once' | 'a
     },
     close() {
       store.close();
-      store = new ChunkedStore({ dir, chunkShape, codec, verify });
+      store = new ChunkedStore({ dir, chunkShape, codec, verify, fsync });
     },
   };
 }
@@ -152,14 +155,20 @@ async function main() {
   mkdirSync(workDir, { recursive: true });
   const items: Item[] = [0, 1].map((i) => {
     const c = ctLikeCase({ shape: SHAPE, seed: 7, index: i });
-    return { key: `item${i}xx`, image: toChainImage(c.image), label: toChainImage(c.label) };
+    const label = toChainImage(c.label);
+    return { key: `item${i}xx`, image: toChainImage(c.image), label, indices: computeFgBgIndices(label) };
   });
-  const shapes = quick ? [[64, 64, 16], [64, 64, 64]] : [[32, 32, 32], [64, 64, 16], [64, 64, 32], [64, 64, 64], [128, 128, 16]];
+  // --shapes 64x64x32,128x128x16 and --codecs raw,auto narrow the sweep; --no-zarr drops zarr.
+  const shapeArg = arg('--shapes');
+  const shapes = shapeArg
+    ? shapeArg.split(',').map((t) => t.split('x').map(Number))
+    : quick ? [[64, 64, 16], [64, 64, 64]] : [[32, 32, 32], [64, 64, 16], [64, 64, 32], [64, 64, 64], [128, 128, 16], [128, 128, 32], [128, 64, 32]];
+  const codecs = (arg('--codecs')?.split(',') ?? ['raw', 'lz4', 'auto']) as CodecChoice[];
   const cands: Candidate[] = [];
-  for (const cs of shapes) for (const codec of ['raw', 'lz4', 'auto'] as CodecChoice[]) cands.push(ownLayout(cs, codec, 'once'));
-  if (!quick) cands.push(ownLayout([128, 128, 32], 'auto', 'once'), ownLayout([128, 64, 32], 'auto', 'once'));
-  cands.push(ownLayout([64, 64, 16], 'auto', 'always'));
-  for (const cs of quick ? [[64, 64, 16]] : [[64, 64, 16], [64, 64, 64]]) for (const c of ['raw', 'blosc-lz4'] as const) cands.push(zarrLayout(cs, c));
+  for (const cs of shapes) for (const codec of codecs) cands.push(ownLayout(cs, codec, 'once'));
+  if (!process.argv.includes('--no-crc-always')) cands.push(ownLayout(shapes[0], codecs[0], 'always'));
+  if (!process.argv.includes('--no-fsync-row')) cands.push(ownLayout(shapes[0], codecs[0], 'once', false));
+  if (!process.argv.includes('--no-zarr')) for (const cs of quick ? [[64, 64, 16]] : [[64, 64, 16], [64, 64, 64]]) for (const c of ['raw', 'blosc-lz4'] as const) cands.push(zarrLayout(cs, c));
 
   const rawBytes = items[0].image.data.byteLength + items[0].label.data.byteLength;
   const res = new Map<string, { writeCpu: number[]; writeWall: number[]; first: number[]; rate: Record<number, number[]>; cpuRate: Record<number, number[]> }>();

@@ -139,7 +139,7 @@ export class ChunkedStore {
     this.maxBytes = max;
     this.openFiles = openFiles;
     this.onWarning = options.onWarning ?? (() => {});
-    this.chunking = { chunkShape: options.chunkShape, codec: options.codec, autoRatio: options.autoRatio };
+    this.chunking = { chunkShape: options.chunkShape, codec: options.codec, autoRatio: options.autoRatio, fsync: options.fsync };
     const verify = options.verify ?? 'once';
     if (verify !== 'once' && verify !== 'always') throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `ChunkedStore: verify must be "once" or "always", got ${JSON.stringify(options.verify)}`);
     this.host = {

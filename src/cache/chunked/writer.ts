@@ -35,6 +35,13 @@ export interface ChunkingOptions {
   codec?: CodecChoice;
   /** 'auto' uses lz4 when a sample of chunks shrinks to this fraction of its size or less. */
   autoRatio?: number;
+  /**
+   * fsync each item before its rename (default true). Without it a power
+   * loss may leave a renamed item whose blocks never reached the disk; the
+   * checks (length, header and trailer CRC at open, chunk CRC at first read)
+   * then find it bad and it is recomputed. A killed process never needs it.
+   */
+  fsync?: boolean;
 }
 
 /**
@@ -135,7 +142,7 @@ export function writeItem(file: string, key: string, input: ItemInput, options: 
   try {
     fd = openSync(tmp, 'wx');
     const result = writeBody(fd, key, plan, options);
-    fsyncSync(fd);
+    if (options.fsync !== false) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, file);
