@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readSync, renameSync, statSync, truncateSync, utimesSync, writeSync, copyFileSync, mkdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync, copyFileSync, mkdirSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -250,4 +250,59 @@ test('two writers and a reader of one key in separate processes: every read is w
   assert.ok([0, 1].includes(got.writer as number));
   assert.deepStrictEqual(got, { ...chunkedSample(got.writer as number), writer: got.writer });
 
+});
+
+/** Rewrites an item's descriptor (and chunk table) with `edit`, recomputing every CRC: damage that only the structure checks can see. */
+function forge(file: string, edit: (d: Record<string, any>, table: Buffer) => void): void {
+  const buf = readFileSync(file);
+  const T = Number(buf.readBigUInt64LE(16));
+  const D = buf.readUInt32LE(T);
+  const d = JSON.parse(buf.toString('utf8', T + 8, T + 8 + D));
+  const table = Buffer.from(buf.subarray(T + 8 + Math.ceil(D / 8) * 8));
+  edit(d, table);
+  const json = Buffer.from(JSON.stringify(d));
+  const trailer = Buffer.alloc(8 + Math.ceil(json.length / 8) * 8 + table.length);
+  trailer.writeUInt32LE(json.length, 0);
+  json.copy(trailer, 8);
+  table.copy(trailer, 8 + Math.ceil(json.length / 8) * 8);
+  const head = Buffer.from(buf.subarray(0, 64));
+  head.writeUInt32LE(trailer.length, 24);
+  head.writeUInt32LE(crc32(trailer), 28);
+  head.writeBigUInt64LE(BigInt(T + trailer.length), 32);
+  head.writeUInt32LE(crc32(head.subarray(0, 60)), 60);
+  writeFileSync(file, Buffer.concat([head, buf.subarray(64, T), trailer]));
+}
+
+test('a descriptor that passes its CRC but lies is refused at open, with what is wrong', (t) => {
+  const dir = tempDir(t);
+  const warnings: string[] = [];
+  const store = new ChunkedStore({ dir, chunkShape: [16, 16, 8], onWarning: (m) => warnings.push(m) });
+  const sample = chunkedSample(6);
+  const lies: [string, (d: Record<string, any>, table: Buffer) => void, RegExp][] = [
+    ['shape', (d) => (d.images.image.shape = [65536, 65536, 2, 1]), /image "image" declares more than 2147483648 voxels/],
+    ['zero', (d) => (d.images.image.shape = [0, 56, 20, 1]), /image "image" has a bad shape/],
+    ['dtype', (d) => (d.images.image.array = 'int128'), /unknown element type "int128"/],
+    ['grid', (d) => (d.images.label.chunks = 3), /image "label" has a chunk table out of range/],
+    ['codec', (_d, table) => table.writeUInt8(9, 16), /image "image" chunk 0: unknown codec 9/],
+    ['offset', (_d, table) => table.writeUInt32LE(2 ** 31, 0), /image "image" chunk 0 lies outside the payload area/],
+    ['length', (_d, table) => table.writeUInt32LE(12, 8), /image "image" chunk 0: 12 raw bytes for 2048 voxels/],
+    ['map', (d) => (d.images.image.map = '{not json'), /map that is not JSON text/],
+    ['index', (d) => (d.indices.label_fg_bg_indices.nFg += 1), /fg\/bg index "label_fg_bg_indices" has counts that do not match its shape/],
+    ['order', (d) => (d.order = ['image']), /"label" is not in the field order/],
+    ['headers', (d) => delete d.rest.fields.headers, /other fields or image headers missing/],
+    ['key', (d) => (d.key = 'someoneelse'), /holds the item of another key/],
+  ];
+  for (const [name, lie, message] of lies) {
+    const key = `lie${name}01`;
+    store.put(key, sample);
+    forge(store.fileFor(key), lie);
+    assert.equal(store.open(key), undefined, name);
+    assert.match(warnings.at(-1)!, message, name);
+    assert.equal(store.has(key), false, `${name}: removed`);
+  }
+  assert.equal(warnings.length, lies.length);
+  // The forging itself keeps a sound item sound.
+  store.put('liecontrol', sample);
+  forge(store.fileFor('liecontrol'), () => {});
+  assert.deepStrictEqual(store.open('liecontrol')!.toSample(), sample);
 });
