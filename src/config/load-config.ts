@@ -14,6 +14,8 @@ import {
   type TransformSpec,
 } from './components.js';
 import { readJsonFile } from './json.js';
+import { takeSearchSpace } from './search-space.js';
+import { applySearchPoint, searchVariableFor, type SearchVariableReport } from './search-point.js';
 import {
   PIPELINE_NAMES,
   isPipelineName,
@@ -97,6 +99,8 @@ export interface ConfigSpec {
   validate?: PipelineSpec;
   /** JSON paths of Clara keys voxelpipe does not act on (model, loss, ...). */
   ignored: string[];
+  /** The AutoML search space (`search` / `apply` blocks), with the values in use; empty without one. */
+  search: SearchVariableReport[];
   /** One-line warnings, the ignored keys first (as one line). */
   warnings: string[];
 }
@@ -127,9 +131,12 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
 
   const overrides = parseOverrides(options.set ?? []);
   const config = structuredClone(raw);
-  for (const o of overrides) if (isPathOverride(o)) applyPathOverride(config, o);
+  // AutoML (search-space.ts): search / apply blocks come out; a --set naming a search variable picks a point.
+  const automl = takeSearchSpace(config, SECTIONS, options.registry);
+  for (const o of overrides) if (isPathOverride(o) && !searchVariableFor(automl.space, o)) applyPathOverride(config, o);
+  const point = applySearchPoint(config, automl.space, overrides);
 
-  const problems: string[] = [];
+  const problems: string[] = [...automl.problems, ...point.problems];
   const report = (p: string) => problems.push(p);
   const ignored: string[] = [];
   const top: Record<string, Json> = {};
@@ -185,7 +192,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
     indexChain(train.pre, index);
     indexChain(train.batch, index);
   }
-  const spec: ConfigSpec = { configFile, ...(envFile ? { envFile } : {}), root, variables: {}, ignored, warnings: [] };
+  const spec: ConfigSpec = { configFile, ...(envFile ? { envFile } : {}), root, variables: {}, ignored, search: point.report, warnings: [] };
   for (const [s, chain] of chains) {
     const pre = resolveChain(chain.pre, index, ctx);
     const batch = resolveChain(chain.batch, index, ctx);
@@ -195,6 +202,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
   if (problems.length > 0) throw configError(options.config, problems);
 
   for (const [k, v] of vars) spec.variables[k] = v.value;
+  spec.warnings.push(...point.warnings);
   if (ignored.length > 0) spec.warnings.push(`ignoring Clara keys voxelpipe does not use: ${ignored.join(', ')}`);
   for (const s of SECTIONS) {
     const a = spec[s]?.imagePipeline.args;

@@ -12,7 +12,6 @@ import { spleenConfig, writeClassificationMmar, writeJson, writeSpleenMmar } fro
 
 const segDefaults = {
   output_data_format: 'channels_first',
-  output_image_channels: 1,
   output_image_dtype: 'float32',
   batched_by_transforms: false,
   shuffle: true,
@@ -21,7 +20,6 @@ const segDefaults = {
   extra_inputs: null,
   items_per_category: null,
   category_weights: null,
-  output_label_channels: 1,
   output_label_dtype: 'float32',
 };
 
@@ -119,7 +117,6 @@ test('classification MMAR: 2D, Keras pipeline with element sampling, typed {batc
     output_crop_size: [32, 32],
     output_data_dims: 2,
     output_data_format: 'channels_first',
-    output_image_channels: 1,
     output_image_dtype: 'float32',
     output_batch_size: 8,
     batched_by_transforms: false,
