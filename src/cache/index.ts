@@ -14,7 +14,6 @@ export {
   chunkShapeFor,
   foregroundFromIndices,
   lz4Available,
-  parseByteSize,
   type ChunkedStoreOptions,
   type ChunkedStoreStats,
   type ChunkedCounters,

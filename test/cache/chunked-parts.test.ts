@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { fillInto, isConstant, lz4Compress, lz4DecompressInto } from '../../src/cache/chunked/codecs.js';
 import { deltaDecodeInPlace, deltaEncode } from '../../src/cache/chunked/fg-bg.js';
 import { ChunkGrid } from '../../src/cache/chunked/grid.js';
-import { parseByteSize } from '../../src/cache/index.js';
-import { assertVoxelpipeError } from '../helpers.js';
 
 test('isConstant: bit-exact for 1-8 byte voxels, any length, one flipped bit anywhere is seen', () => {
   for (const es of [1, 2, 4, 8])
@@ -69,16 +67,4 @@ test('ChunkGrid: chunks touched by a box equal a brute-force search, edge chunks
     }
     assert.deepEqual(grid.touched(lo, hi), want, `[${lo}]..[${hi}]`);
   }
-});
-
-test('parseByteSize: SI and IEC units, plain numbers, one-line errors', () => {
-  assert.equal(parseByteSize('800M', 'x'), 800e6);
-  assert.equal(parseByteSize('1.5GB', 'x'), 1.5e9);
-  assert.equal(parseByteSize('2GiB', 'x'), 2 * 2 ** 30);
-  assert.equal(parseByteSize(' 12 kib ', 'x'), 12 * 1024);
-  assert.equal(parseByteSize(4096, 'x'), 4096);
-  assert.equal(parseByteSize('0', 'x'), 0);
-  assertVoxelpipeError(() => parseByteSize('-1G', 'cache_max_disk'), 'ERR_INVALID_ARGUMENT', ['cache_max_disk', 'got "-1G"']);
-  assertVoxelpipeError(() => parseByteSize('3 parsecs', 'x'), 'ERR_INVALID_ARGUMENT', ['800M']);
-  assertVoxelpipeError(() => parseByteSize(1.5, 'x'), 'ERR_INVALID_ARGUMENT', ['1.5']);
 });

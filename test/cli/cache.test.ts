@@ -107,7 +107,7 @@ test('cache stats | evict | clear on the chunked store: items, bytes, ratio, lif
 
   const bad = await cli('cache', 'evict', '--cache-dir', dir, '--cache-max-bytes-disk', 'lots');
   assert.equal(bad.code, 1);
-  assert.match(bad.err, /--cache-max-bytes-disk.*expected a size in bytes such as 800M, 1\.5G or 2GiB, got "lots"/);
+  assert.match(bad.err, /--cache-max-bytes-disk.*expected a number of bytes or a size such as "8GB" or "512MiB", got "lots"/);
   const evict = await cli('cache', 'evict', '--cache-dir', dir, '--cache-max-bytes-disk', String(2 * size + 100), '--json');
   assert.equal(evict.code, 0, evict.err);
   const r = JSON.parse(evict.out)[dir];

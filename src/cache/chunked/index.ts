@@ -5,5 +5,4 @@ export { type CodecChoice, lz4Available } from './codecs.js';
 export { foregroundFromIndices } from './fg-bg.js';
 export { CHUNKED_FORMAT_VERSION } from './format.js';
 export { ChunkGrid } from './grid.js';
-export { parseByteSize } from './byte-size.js';
 export { type Usage } from './usage.js';

@@ -5,7 +5,7 @@ import { loadConfig, type Section } from '../../config/load-config.js';
 import { DiskCache } from '../../cache/disk-cache.js';
 import { ChunkedStore, type ChunkedStoreStats } from '../../cache/chunked/store.js';
 import { CHUNKED_FORMAT_VERSION } from '../../cache/chunked/format.js';
-import { parseByteSize } from '../../cache/chunked/byte-size.js';
+import { parseByteSize } from '../../config/byte-size.js';
 import { createDefaultRegistry } from '../../transforms/catalogue.js';
 import { createPipeline, type Pipeline } from '../../pipeline/engine.js';
 import { pipelineOptionsFromSpec } from '../../pipeline/from-config.js';
@@ -55,13 +55,11 @@ function chunkedLine(dir: string, c: ChunkedStoreStats): string {
   return `${dir} (chunked, format ${CHUNKED_FORMAT_VERSION}): ${parts.join(', ')}\n`;
 }
 
-/** commander parser for --cache-max-bytes-disk. */
+/** commander parser for --cache-max-bytes-disk (the config's byte sizes: 800MB, 20GB, 2GiB). */
 function byteSizeArg(v: string): number {
-  try {
-    return parseByteSize(v, '--cache-max-bytes-disk');
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message.replace(/^--cache-max-bytes-disk: /, ''));
-  }
+  const r = parseByteSize(v);
+  if ('problem' in r) throw new InvalidArgumentError(r.problem);
+  return r.bytes;
 }
 
 /** The options every `cache` subcommand takes: which config, which sections, which folder. */
@@ -196,7 +194,7 @@ export function cacheCommand(io: CliIO): Command {
   cache.addCommand(
     withCommonOptions(new Command('evict'), false)
       .description('remove least-recently-used items of the chunked cache until the folder holds at most --cache-max-bytes-disk')
-      .requiredOption('--cache-max-bytes-disk <size>', 'bound on the folder\'s chunked items, e.g. 800M, 20G, 2GiB', byteSizeArg)
+      .requiredOption('--cache-max-bytes-disk <size>', 'bound on the folder\'s chunked items, e.g. 800MB, 20GB, 2GiB', byteSizeArg)
       .action(async (opts: CacheOpts) => {
         const dirs = new Set<string>();
         if (opts.cacheDir) dirs.add(resolve(opts.cacheDir));
