@@ -10,8 +10,14 @@ import { ChunkGrid, copyChunkToBox, fillBox } from './grid.js';
 import { TABLE_ENTRY_BYTES, type IndexEntry, type ItemDescriptor } from './format.js';
 import { openItemFile, type ItemFile } from './item-file.js';
 
-/** The element type of each stored array type. */
-export const ARRAY_CTORS: Readonly<Record<ArrayDType, new (n: number | ArrayBufferLike, offset?: number, length?: number) => VoxelArray>> = Object.freeze({
+type VoxelArrayCtor = {
+  new (length: number): VoxelArray;
+  new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): VoxelArray;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+/** The typed array of each stored element type. */
+export const ARRAY_CTORS: Readonly<Record<ArrayDType, VoxelArrayCtor>> = Object.freeze({
   uint8: Uint8Array,
   int8: Int8Array,
   int16: Int16Array,
@@ -20,7 +26,7 @@ export const ARRAY_CTORS: Readonly<Record<ArrayDType, new (n: number | ArrayBuff
   uint32: Uint32Array,
   float32: Float32Array,
   float64: Float64Array,
-} as Record<ArrayDType, new (n: number | ArrayBufferLike, offset?: number, length?: number) => VoxelArray>);
+});
 
 /** What a stored image is, without its voxels. */
 export interface ChunkedImageInfo {
@@ -245,8 +251,7 @@ export class ChunkedItem {
         const info = this.images[name];
         const Ctor = ARRAY_CTORS[info.array];
         const n = info.shape.reduce((p, s) => p * s, 1);
-        const BPE = (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-        const out = options.shared ? new Ctor(new SharedArrayBuffer(n * BPE)) : new Ctor(n);
+        const out = options.shared ? new Ctor(new SharedArrayBuffer(n * Ctor.BYTES_PER_ELEMENT)) : new Ctor(n);
         const data = this.readAll(name, out);
         if (!data) return undefined;
         const img: ChainImage = { data, shape: [...info.shape], dtype: info.dtype, spacing: [...info.spacing], affine: info.affine.map((r) => [...r]), meta: structuredClone(info.meta), batched: info.batched };
@@ -304,7 +309,7 @@ export class ChunkedItem {
   private copyChunk(field: string, grid: ChunkGrid, n: number, dst: VoxelArray, bLo: number[], bHi: number[]): boolean {
     const e = this.descriptor.images[field];
     const Ctor = ARRAY_CTORS[e.array];
-    const es = (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+    const es = Ctor.BYTES_PER_ELEMENT;
     const t = (e.table + n) * (TABLE_ENTRY_BYTES >> 2);
     const stored = this.table[t + 2];
     const crc = this.table[t + 3];

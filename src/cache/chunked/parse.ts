@@ -142,7 +142,7 @@ function checkImage(name: string, e: ImageEntry, entries: number, t32: Uint32Arr
   if (!isCount(e.rawBytes) || !isCount(e.storedBytes)) return `${bad} has bad byte counts`;
   const grid = new ChunkGrid(e.shape, e.chunk);
   if (e.chunks !== grid.size || !isCount(e.table) || e.table + e.chunks > entries) return `${bad} has a chunk table out of range`;
-  const es = (ARRAY_CTORS[e.array] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  const es = ARRAY_CTORS[e.array].BYTES_PER_ELEMENT;
   for (let n = 0; n < grid.size; n++) {
     const t = (e.table + n) * (TABLE_ENTRY_BYTES >> 2);
     const offset = t32[t] + t32[t + 1] * 2 ** 32;
