@@ -1,6 +1,8 @@
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ITEM_SUFFIX, VERSION_DIR_PREFIX, versionDir } from './format.js';
+import type { ItemHost } from './item.js';
+import { openItem } from './parse.js';
 
 /** Files of a chunked cache folder, by kind. Only names the store writes are recognised; nothing else is ever touched. */
 export interface ScannedFile {
@@ -62,4 +64,60 @@ function list(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** A temporary file older than this belongs to a writer that died: eviction removes it. */
+export const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
+
+/**
+ * The order eviction removes files in: items of other versions, then
+ * temporary files older than TEMP_MAX_AGE_MS (younger ones may be writes in
+ * progress), then items by last use (mtime: `open` and `put` set it),
+ * oldest first. `keep` paths are never candidates.
+ */
+export function evictionOrder(files: readonly ScannedFile[], keep: readonly string[], now: number): ScannedFile[] {
+  const rank = (f: ScannedFile): number => (f.kind === 'stale' ? 0 : f.kind === 'temp' ? 1 : 2);
+  return files
+    .filter((f) => !keep.includes(f.path) && (f.kind !== 'temp' || now - f.stat.mtimeMs > TEMP_MAX_AGE_MS))
+    .sort((a, b) => rank(a) - rank(b) || a.stat.mtimeMs - b.stat.mtimeMs || (a.path < b.path ? -1 : 1));
+}
+
+export interface Census {
+  items: number;
+  bytes: number;
+  rawBytes: number;
+  stale: number;
+  staleBytes: number;
+  tempFiles: number;
+  tempBytes: number;
+}
+
+/**
+ * What the folder holds: items of this version that open (their bytes, and
+ * their voxels' and indices' bytes uncompressed, from each trailer), items
+ * that are stale (another version, or not opening) and temporary files.
+ * Reads each item's header and trailer; counts and reports nothing.
+ */
+export function census(root: string, host: ItemHost): Census {
+  const quiet: ItemHost = { ...host, corrupt: () => {}, lost: () => {}, count: () => {}, countBytes: () => {} };
+  const c: Census = { items: 0, bytes: 0, rawBytes: 0, stale: 0, staleBytes: 0, tempFiles: 0, tempBytes: 0 };
+  for (const f of scanStore(root)) {
+    if (f.kind === 'temp') {
+      c.tempFiles++;
+      c.tempBytes += f.stat.size;
+      continue;
+    }
+    const r = f.kind === 'item' && f.key ? openItem(quiet, f.path, f.key) : undefined;
+    if (r && 'item' in r) {
+      c.items++;
+      c.bytes += f.stat.size;
+      for (const info of Object.values(r.item.images)) c.rawBytes += info.rawBytes;
+      for (const e of Object.values(r.item.descriptor.indices)) c.rawBytes += 4 * e.length;
+      r.item.closeFile();
+    } else {
+      c.stale++;
+      c.staleBytes += f.stat.size;
+    }
+  }
+  return c;
 }

@@ -5,7 +5,7 @@ import type { Sample } from '../../transforms/image.js';
 import type { ChunkedItem, ItemHost } from './item.js';
 import { openItem } from './parse.js';
 import { ITEM_SUFFIX, versionDir } from './format.js';
-import { fanoutDirs, scanStore, type ScannedFile } from './scan.js';
+import { census, evictionOrder, fanoutDirs, scanStore } from './scan.js';
 import { writeItem, type ChunkingOptions } from './writer.js';
 import { USAGE_DIR, emptyUsage, readUsage, recordUsage, type Usage } from './usage.js';
 
@@ -96,8 +96,6 @@ export interface ChunkedStoreStats extends ChunkedCounters {
 
 const KEY_PATTERN = /^[0-9a-z][0-9a-z_-]{2,127}$/;
 const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a voxelpipe persistent cache (https://bford.info/cachedir/).\n';
-/** A temporary file older than this belongs to a writer that died: eviction removes it. */
-const TEMP_MAX_AGE_MS = 60 * 60 * 1000;
 /** With a bound, the folder is rescanned at least this often (other processes write too). */
 const RESCAN_MS = 10_000;
 /** An item's access time is refreshed at most this often (it orders eviction). */
@@ -287,10 +285,7 @@ export class ChunkedStore {
     const files = scanStore(this.dir);
     let total = files.reduce((s, f) => s + f.stat.size, 0);
     const now = Date.now();
-    const order = (f: ScannedFile): number => (f.kind === 'stale' ? 0 : f.kind === 'temp' ? 1 : 2);
-    const candidates = files
-      .filter((f) => !keep.includes(f.path) && (f.kind !== 'temp' || now - f.stat.mtimeMs > TEMP_MAX_AGE_MS))
-      .sort((a, b) => order(a) - order(b) || a.stat.mtimeMs - b.stat.mtimeMs || (a.path < b.path ? -1 : 1));
+    const candidates = evictionOrder(files, keep, now);
     let removed = 0;
     let bytes = 0;
     for (const f of candidates) {
@@ -327,25 +322,7 @@ export class ChunkedStore {
       ...this.counts(), items: 0, bytes: 0, rawBytes: 0, compressionRatio: 0, stale: 0, staleBytes: 0, tempFiles: 0, tempBytes: 0, maxBytes: this.maxBytes,
       lifetime: { ...emptyUsage(), hitRate: 0 },
     };
-    const quiet: ItemHost = { ...this.host, corrupt: () => {}, lost: () => {}, count: () => {}, countBytes: () => {} };
-    for (const f of scanStore(this.dir)) {
-      if (f.kind === 'temp') {
-        s.tempFiles++;
-        s.tempBytes += f.stat.size;
-        continue;
-      }
-      const r = f.kind === 'item' && f.key ? openItem(quiet, f.path, f.key) : undefined;
-      if (r && 'item' in r) {
-        s.items++;
-        s.bytes += f.stat.size;
-        for (const info of Object.values(r.item.images)) s.rawBytes += info.rawBytes;
-        for (const e of Object.values(r.item.descriptor.indices)) s.rawBytes += 4 * e.length;
-        r.item.closeFile();
-      } else {
-        s.stale++;
-        s.staleBytes += f.stat.size;
-      }
-    }
+    Object.assign(s, census(this.dir, this.host));
     s.compressionRatio = s.bytes > 0 ? s.rawBytes / s.bytes : 0;
     const life = readUsage(this.root);
     const mine = this.unflushed();
