@@ -8,6 +8,18 @@ import { ITEM_SUFFIX, versionDir } from './format.js';
 import { census, evictionOrder, fanoutDirs, scanStore } from './scan.js';
 import { writeItem, type ChunkingOptions } from './writer.js';
 import { USAGE_DIR, emptyUsage, readUsage, recordUsage, type Usage } from './usage.js';
+import type { ChunkedCounters, ChunkedStoreOptions, ChunkedStoreStats, PutOptions, PutResult } from './store-types.js';
+
+export type { ChunkedCounters, ChunkedStoreOptions, ChunkedStoreStats, PutOptions, PutResult };
+
+const KEY_PATTERN = /^[0-9a-z][0-9a-z_-]{2,127}$/;
+const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a voxelpipe persistent cache (https://bford.info/cachedir/).\n';
+/** With a bound, the folder is rescanned at least this often (other processes write too). */
+const RESCAN_MS = 10_000;
+/** An item's last-use time (mtime) is refreshed at most this often (it orders eviction). */
+const TOUCH_MS = 1000;
+/** Usage counts are flushed to the folder at least this often while items are opened (and on close). */
+const USAGE_FLUSH_MS = 30_000;
 
 /**
  * The chunked persistent cache: one file per item under
@@ -16,93 +28,6 @@ import { USAGE_DIR, emptyUsage, readUsage, recordUsage, type Usage } from './usa
  * One instance per thread (it keeps open files, scratch buffers and
  * counters); any number of threads and processes may share a folder.
  */
-export interface ChunkedStoreOptions extends ChunkingOptions {
-  /** The cache folder (created on the first `put`). */
-  dir: string;
-  /**
-   * Bound on the bytes of every item in the folder (all versions): after a
-   * `put` goes over it, least-recently-used items are removed until it holds
-   * again (`cache_max_disk`, `--cache-max-bytes-disk`). 0 or undefined: no bound.
-   */
-  maxBytes?: number;
-  /** Called once per bad item (corrupt, truncated, unreadable) and once per item too large to keep. */
-  onWarning?: (message: string) => void;
-  /** Item files kept open between reads (default 16). */
-  openFiles?: number;
-  /**
-   * When chunk CRCs are checked: 'once' (default) the first time an open
-   * item reads each chunk (a later epoch reading the same chunk through the
-   * same handle trusts it), 'always' on every read.
-   */
-  verify?: 'once' | 'always';
-}
-
-export interface PutOptions {
-  /** Per image field: the lazy pointwise map description (any JSON value), handed back verbatim by `ChunkedItem.images[field].map`. */
-  maps?: Readonly<Record<string, unknown>>;
-}
-
-export interface PutResult {
-  /** False when the item alone is larger than `maxBytes` (then it is not kept; warned once). */
-  stored: boolean;
-  /** Bytes of the item file, and of its voxels and indices uncompressed. */
-  bytes: number;
-  rawBytes: number;
-  /** Items this put's eviction removed. */
-  evicted: number;
-}
-
-/** This instance's counters (no disk access): what an engine reports in its metrics. */
-export interface ChunkedCounters {
-  hits: number;
-  misses: number;
-  /** hits / (hits + misses), 0 before any open. */
-  hitRate: number;
-  /** Bad items found (each reported once, removed, counted as a miss). */
-  corrupt: number;
-  /** Items whose file went away while a handle was closed (evicted or replaced meanwhile): misses, not errors. */
-  lost: number;
-  writes: number;
-  bytesWritten: number;
-  /** Items refused by `put` for being larger than `maxBytes`. */
-  refused: number;
-  evicted: number;
-  evictedBytes: number;
-  boxReads: number;
-  /** Chunks read from files (and checksummed), constant chunks used, LZ4 decodes, and bytes read for chunks and indices. */
-  chunksRead: number;
-  fillChunks: number;
-  decompressions: number;
-  bytesRead: number;
-}
-
-export interface ChunkedStoreStats extends ChunkedCounters {
-  /** Items of this format version, their bytes on disk, and their voxels' and indices' bytes uncompressed. */
-  items: number;
-  bytes: number;
-  rawBytes: number;
-  /** rawBytes / bytes (0 for an empty cache). */
-  compressionRatio: number;
-  /** Items of other format versions or that do not open (eviction removes them first; `clear` removes them). */
-  stale: number;
-  staleBytes: number;
-  /** Temporary files of writes in progress or of writers that died. */
-  tempFiles: number;
-  tempBytes: number;
-  maxBytes: number;
-  /** Lookups of every process that used this folder (as flushed by their stores' `close`, or every 30 s), this one's included. */
-  lifetime: Usage & { hitRate: number };
-}
-
-const KEY_PATTERN = /^[0-9a-z][0-9a-z_-]{2,127}$/;
-const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a voxelpipe persistent cache (https://bford.info/cachedir/).\n';
-/** With a bound, the folder is rescanned at least this often (other processes write too). */
-const RESCAN_MS = 10_000;
-/** An item's access time is refreshed at most this often (it orders eviction). */
-const TOUCH_MS = 1000;
-/** Usage counts are flushed to the folder at least this often while items are opened (and on close). */
-const USAGE_FLUSH_MS = 30_000;
-
 export class ChunkedStore {
   readonly dir: string;
   readonly maxBytes: number;
