@@ -41,8 +41,8 @@ export interface ChunkingOptions {
    * leave without it (a renamed item whose blocks never reached the disk:
    * short, or reading as zeros) fails the checks (length, header and trailer
    * CRC at open, each chunk's CRC at its first read) and is recomputed, as
-   * MONAI's and nnU-Net's caches are. It costs ~100 ms per 512x512x100 item
-   * (bench/chunked-cache.ts), a third of an uncached epoch's work on it.
+   * MONAI's and nnU-Net's caches are. It cost 10-110 ms per 512x512x100
+   * item in bench/chunked-cache.ts runs.
    */
   fsync?: boolean;
 }
