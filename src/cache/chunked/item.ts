@@ -239,8 +239,9 @@ export class ChunkedItem {
   /**
    * The whole item as the sample the prefix yielded (images read whole, as
    * ChainImages; fg/bg indices; other fields): what DiskCache.get returns,
-   * for whole-volume chains and Smart Cache fills. With `shared`, voxel
-   * arrays are backed by SharedArrayBuffers.
+   * for whole-volume chains and Smart Cache fills. The sample owns all its
+   * values (copies). With `shared`, voxel arrays and fg/bg indices are
+   * backed by SharedArrayBuffers.
    */
   toSample(options: { shared?: boolean } = {}): Sample | undefined {
     if (this.bad) return undefined;
@@ -259,8 +260,11 @@ export class ChunkedItem {
       } else if (Object.hasOwn(this.descriptor.indices, name)) {
         const ix = this.fgBgIndices(name);
         if (!ix) return undefined;
-        sample[name] = ix;
-      } else sample[name] = rest[name];
+        // The sample owns its arrays (it may be transferred or edited): a copy of the remembered index.
+        const indices = options.shared ? new Uint32Array(new SharedArrayBuffer(ix.indices.byteLength)) : new Uint32Array(ix.indices.length);
+        indices.set(ix.indices);
+        sample[name] = { ...ix, shape: [...ix.shape], indices };
+      } else sample[name] = structuredClone(rest[name]);
     }
     return sample;
   }
