@@ -63,6 +63,8 @@ test('round trip: every field, dtype, metadata, the map verbatim, field order, o
   assert.deepEqual(item.images.ct.chunkShape, [8, 8, 4, 1]);
   assert.deepEqual(item.images.crops.chunkShape, [4, 3, 2, 1, 1]);
   assert.deepEqual(item.extra().tags, sample.tags);
+  (item.toSample()!.tags as unknown[]).push('edited');
+  assert.deepEqual(item.toSample()!.tags, sample.tags);
 });
 
 test('readBox equals the reference over random boxes: inside, across borders, outside, every codec and chunk shape, 1-4 channels', (t) => {
@@ -159,6 +161,12 @@ test('fg/bg index handed back exactly; centres drawn from it equal the draws aga
     }
   }
   assert.ok(item.descriptor.indices.label_fg_bg_indices.codec === 'delta-lz4');
+  // A sample from the item owns its values: editing (or transferring) them leaves the item's answers alone.
+  const s1 = item.toSample({ shared: true })!;
+  assert.ok((s1.label_fg_bg_indices as typeof indices).indices.buffer instanceof SharedArrayBuffer);
+  (s1.label_fg_bg_indices as typeof indices).indices.fill(0);
+  assert.deepStrictEqual(item.fgBgIndices('label_fg_bg_indices'), indices);
+  assert.deepStrictEqual(item.toSample()!.label_fg_bg_indices, indices);
 });
 
 test('codec choice: noisy CT stays raw under auto, labels use lz4 and constant chunks cost no bytes; lz4 forced shrinks CT', (t) => {
