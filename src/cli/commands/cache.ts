@@ -210,7 +210,7 @@ export function cacheCommand(io: CliIO): Command {
         if (opts.json) io.out(JSON.stringify(result) + '\n');
         else
           for (const [dir, r] of Object.entries(result))
-            io.out(`${dir}: evicted ${r.removed} least-recently-used files (${formatBytes(r.bytes)}); ${r.items} items left, ${formatBytes(r.left)} of at most ${formatBytes(r.maxBytes)}\n`);
+            io.out(`${dir}: evicted ${r.removed} least-recently-used ${r.removed === 1 ? 'file' : 'files'} (${formatBytes(r.bytes)}); ${r.items} ${r.items === 1 ? 'item' : 'items'} left, ${formatBytes(r.left)} of at most ${formatBytes(r.maxBytes)}\n`);
       }),
   );
   return cache;
