@@ -63,6 +63,12 @@ test('round trip: every field, dtype, metadata, the map verbatim, field order, o
   assert.deepEqual(item.images.ct.chunkShape, [8, 8, 4, 1]);
   assert.deepEqual(item.images.crops.chunkShape, [4, 3, 2, 1, 1]);
   assert.deepEqual(item.extra().tags, sample.tags);
+  // A 2-D RGB image gets the 2-D default chunks and reads boxes like any other.
+  const rgb: ChainImage = { data: new Uint8Array(300 * 270 * 3).map((_, i) => i % 251), shape: [300, 270, 3], dtype: 'uint8', spacing: [1, 1, 1], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], meta: {}, batched: false };
+  store.put('rgb2d0001', { rgb });
+  const r2 = store.open('rgb2d0001')!;
+  assert.deepEqual(r2.images.rgb.chunkShape, [256, 256, 1]);
+  assert.deepEqual(Array.from(r2.readBox('rgb', [250, 200], [310, 260], undefined, { pad: 9 })!), referenceBox(rgb, [250, 200, 0], [310, 260, 3], 9));
   (item.toSample()!.tags as unknown[]).push('edited');
   assert.deepEqual(item.toSample()!.tags, sample.tags);
 });
