@@ -77,6 +77,6 @@ export interface ChunkedStoreStats extends ChunkedCounters {
   tempFiles: number;
   tempBytes: number;
   maxBytes: number;
-  /** Lookups of every process that used this folder (as flushed by their stores' `close`, or every 30 s), this one's included. */
+  /** Lookups of every process that used this folder (as flushed by their stores' `close`, or every 5 minutes), this one's included. */
   lifetime: Usage & { hitRate: number };
 }

@@ -18,8 +18,8 @@ const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file m
 const RESCAN_MS = 10_000;
 /** An item's last-use time (mtime) is refreshed at most this often (it orders eviction). */
 const TOUCH_MS = 1000;
-/** Usage counts are flushed to the folder at least this often while items are opened (and on close). */
-const USAGE_FLUSH_MS = 30_000;
+/** Usage counts are flushed to the folder this often while items are opened (and on close): one small file each time, merged by readers. */
+const USAGE_FLUSH_MS = 5 * 60_000;
 
 /**
  * The chunked persistent cache: one file per item under
