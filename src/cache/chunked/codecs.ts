@@ -62,13 +62,13 @@ export function lz4Compress(bytes: Uint8Array): Buffer {
 }
 
 /**
- * Decodes an LZ4 chunk into `out` (exactly `out.length` bytes expected).
- * Returns a description of the problem instead of throwing.
+ * Decodes an LZ4 chunk of `length` bytes. Returns the decoded bytes (a
+ * buffer of their own), or a description of the problem instead of throwing.
  */
-export function lz4DecompressInto(payload: Uint8Array, out: Uint8Array): string | undefined {
+export function lz4Decompress(payload: Uint8Array, length: number): Uint8Array | string {
   if (payload.length < 4) return 'lz4 chunk shorter than its length prefix';
   const declared = payload[0] | (payload[1] << 8) | (payload[2] << 16) | (payload[3] * 2 ** 24);
-  if (declared !== out.length) return `lz4 chunk declares ${declared} bytes, the chunk has ${out.length}`;
+  if (declared !== length) return `lz4 chunk declares ${declared} bytes, the chunk has ${length}`;
   let decoded: Buffer;
   try {
     decoded = needLz4().uncompressSync(payload);
@@ -76,8 +76,15 @@ export function lz4DecompressInto(payload: Uint8Array, out: Uint8Array): string 
     if (e instanceof VoxelpipeError) throw e;
     return `lz4 chunk does not decode (${(e as Error).message})`;
   }
-  if (decoded.length !== out.length) return `lz4 chunk decodes to ${decoded.length} bytes, expected ${out.length}`;
-  out.set(decoded);
+  if (decoded.length !== length) return `lz4 chunk decodes to ${decoded.length} bytes, expected ${length}`;
+  return decoded;
+}
+
+/** lz4Decompress into `out` (exactly `out.length` bytes expected). */
+export function lz4DecompressInto(payload: Uint8Array, out: Uint8Array): string | undefined {
+  const r = lz4Decompress(payload, out.length);
+  if (typeof r === 'string') return r;
+  out.set(r);
   return undefined;
 }
 

@@ -4,7 +4,7 @@ import { VoxelpipeError } from '../../util/errors.js';
 import type { ChainImage, Sample } from '../../transforms/image.js';
 import type { ArrayDType, VoxelArray } from '../../volume/dtype.js';
 import type { FgBgIndices } from '../../transforms/crop/fg-bg-indices.js';
-import { CODEC_IDS, lz4DecompressInto } from './codecs.js';
+import { CODEC_IDS, lz4Decompress, lz4DecompressInto } from './codecs.js';
 import { deltaDecodeInPlace } from './fg-bg.js';
 import { ChunkGrid, copyChunkToBox, fillBox } from './grid.js';
 import { TABLE_ENTRY_BYTES, type IndexEntry, type ItemDescriptor } from './format.js';
@@ -74,7 +74,16 @@ export interface ItemHost {
   readonly verify: 'once' | 'always';
   /** Scratch bytes of at least `n`, 8-aligned, reused across reads. */
   scratch(slot: 0 | 1, n: number): Uint8Array;
-  count(what: 'boxReads' | 'chunksRead' | 'fillChunks' | 'decompressions', n?: number): void;
+  /**
+   * Decoded LZ4 chunks kept for reuse (bounded by the store's
+   * `decodedCacheBytes`), by item serial and chunk table index: a sparse
+   * label's few non-constant chunks are decoded once, not once per crop.
+   */
+  decoded(serial: number, entry: number): Uint8Array | undefined;
+  keepDecoded(serial: number, entry: number, bytes: Uint8Array): void;
+  /** A number unique to each item this store opened. */
+  nextSerial(): number;
+  count(what: 'boxReads' | 'chunksRead' | 'fillChunks' | 'decompressions' | 'decodedReuses', n?: number): void;
   countBytes(n: number): void;
   /** The item is bad: report once, remove it, never serve it again. */
   corrupt(item: ChunkedItem, what: string): void;
@@ -104,6 +113,7 @@ export class ChunkedItem {
   readonly fileStat: Stats;
   private bad = false;
   private readonly indexMemo = new Map<string, FgBgIndices>();
+  private readonly serial: number;
   /** Chunks (table entries) whose CRC this handle has checked. */
   private readonly verified: Uint8Array;
 
@@ -120,6 +130,7 @@ export class ChunkedItem {
     this.file = handle.path;
     this.handle = handle;
     this.fileStat = handle.stat;
+    this.serial = host.nextSerial();
     this.bytes = handle.stat.size;
     this.fields = descriptor.order;
     this.table = new Uint32Array(tableBytes.buffer, tableBytes.byteOffset, tableBytes.byteLength >> 2);
@@ -354,23 +365,40 @@ export class ChunkedItem {
     const offset = this.table[t] + this.table[t + 1] * 2 ** 32;
     const voxels = grid.voxels(n);
     const chunkBytes = voxels * es;
-    const target = this.host.scratch(0, chunkBytes).subarray(0, chunkBytes);
-    const check = this.host.verify === 'always' || this.verified[e.table + n] === 0;
+    const entry = e.table + n;
+    const check = this.host.verify === 'always' || this.verified[entry] === 0;
+    let bytes: Uint8Array;
     if (codec === CODEC_IDS.raw) {
-      if (!this.read(target, offset)) return false;
-      if (check && crc32(target) !== crc) return this.fail(`checksum mismatch in ${field} chunk ${n}`) !== undefined;
+      bytes = this.host.scratch(0, chunkBytes).subarray(0, chunkBytes);
+      if (!this.read(bytes, offset)) return false;
+      if (check && crc32(bytes) !== crc) return this.fail(`checksum mismatch in ${field} chunk ${n}`) !== undefined;
     } else {
-      const payload = this.host.scratch(1, stored).subarray(0, stored);
-      if (!this.read(payload, offset)) return false;
-      if (check && crc32(payload) !== crc) return this.fail(`checksum mismatch in ${field} chunk ${n}`) !== undefined;
-      const problem = lz4DecompressInto(payload, target);
-      if (problem) return this.fail(`${field} chunk ${n}: ${problem}`) !== undefined;
-      this.host.count('decompressions');
+      const kept = check ? undefined : this.host.decoded(this.serial, entry);
+      if (kept) {
+        this.host.count('decodedReuses');
+        bytes = kept;
+      } else {
+        const payload = this.host.scratch(1, stored).subarray(0, stored);
+        if (!this.read(payload, offset)) return false;
+        if (check && crc32(payload) !== crc) return this.fail(`checksum mismatch in ${field} chunk ${n}`) !== undefined;
+        const decoded = lz4Decompress(payload, chunkBytes);
+        if (typeof decoded === 'string') return this.fail(`${field} chunk ${n}: ${decoded}`) !== undefined;
+        this.host.count('decompressions');
+        this.host.count('chunksRead');
+        this.host.countBytes(stored);
+        // A view of another element type needs an aligned start: copy into scratch when it is not.
+        bytes = decoded.byteOffset % es === 0 ? decoded : this.host.scratch(0, chunkBytes).subarray(0, chunkBytes);
+        if (bytes !== decoded) bytes.set(decoded);
+        else if (this.host.verify === 'once') this.host.keepDecoded(this.serial, entry, decoded);
+      }
+      this.verified[entry] = 1;
+      copyChunkToBox(new Ctor(bytes.buffer, bytes.byteOffset, voxels), lo, hi, dst, bLo, bHi);
+      return true;
     }
-    this.verified[e.table + n] = 1;
+    this.verified[entry] = 1;
     this.host.count('chunksRead');
     this.host.countBytes(stored);
-    copyChunkToBox(new Ctor(target.buffer, target.byteOffset, voxels), lo, hi, dst, bLo, bHi);
+    copyChunkToBox(new Ctor(bytes.buffer, bytes.byteOffset, voxels), lo, hi, dst, bLo, bHi);
     return true;
   }
 

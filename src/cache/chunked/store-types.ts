@@ -17,6 +17,13 @@ export interface ChunkedStoreOptions extends ChunkingOptions {
   /** Item files kept open between reads (default 16). */
   openFiles?: number;
   /**
+   * Bytes of decoded LZ4 chunks kept for reuse (default 32 MiB; 0: none):
+   * a label's few non-constant chunks are then decoded once per open item,
+   * not once per crop (lz4-napi hands back a fresh buffer per decode, and
+   * that allocation costs more than the decode). Only with verify 'once'.
+   */
+  decodedCacheBytes?: number;
+  /**
    * When chunk CRCs are checked: 'once' (default) the first time an open
    * item reads each chunk (a later epoch reading the same chunk through the
    * same handle trusts it), 'always' on every read.
@@ -60,6 +67,8 @@ export interface ChunkedCounters {
   chunksRead: number;
   fillChunks: number;
   decompressions: number;
+  /** LZ4 chunks served decoded from memory (no read, no decode). */
+  decodedReuses: number;
   bytesRead: number;
 }
 

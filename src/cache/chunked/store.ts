@@ -40,13 +40,18 @@ export class ChunkedStore {
   private readonly reported = new Set<string>();
   private readonly counters: Omit<ChunkedCounters, 'hitRate'> = {
     hits: 0, misses: 0, corrupt: 0, lost: 0, writes: 0, bytesWritten: 0, refused: 0, evicted: 0, evictedBytes: 0,
-    boxReads: 0, chunksRead: 0, fillChunks: 0, decompressions: 0, bytesRead: 0,
+    boxReads: 0, chunksRead: 0, fillChunks: 0, decompressions: 0, decodedReuses: 0, bytesRead: 0,
   };
   private readonly scratchBuffers: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
   /** Bytes in the folder as last scanned plus this instance's writes since, and when it was scanned. */
   private knownBytes: number | undefined;
   private scannedAt = 0;
   private readonly host: ItemHost;
+  /** Decoded LZ4 chunks by "serial:entry", least recently used first, and their bytes. */
+  private readonly decodedChunks = new Map<string, Uint8Array>();
+  private decodedBytes = 0;
+  private readonly decodedCacheBytes: number;
+  private serials = 0;
   /** The counts last flushed to the folder's usage files, and when. */
   private flushed: Usage = emptyUsage();
   private flushedAt = Date.now();
@@ -63,6 +68,10 @@ export class ChunkedStore {
     this.openFiles = openFiles;
     this.onWarning = options.onWarning ?? (() => {});
     this.chunking = { chunkShape: options.chunkShape, codec: options.codec, autoRatio: options.autoRatio, fsync: options.fsync };
+    const decodedCacheBytes = options.decodedCacheBytes ?? 32 << 20;
+    if (!Number.isSafeInteger(decodedCacheBytes) || decodedCacheBytes < 0)
+      throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `ChunkedStore: decodedCacheBytes must be a whole number of bytes >= 0, got ${options.decodedCacheBytes}`);
+    this.decodedCacheBytes = decodedCacheBytes;
     const verify = options.verify ?? 'once';
     if (verify !== 'once' && verify !== 'always') throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `ChunkedStore: verify must be "once" or "always", got ${JSON.stringify(options.verify)}`);
     this.host = {
@@ -77,6 +86,26 @@ export class ChunkedStore {
       countBytes: (n) => {
         this.counters.bytesRead += n;
       },
+      decoded: (serial, entry) => {
+        const k = `${serial}:${entry}`;
+        const b = this.decodedChunks.get(k);
+        if (b) {
+          this.decodedChunks.delete(k);
+          this.decodedChunks.set(k, b);
+        }
+        return b;
+      },
+      keepDecoded: (serial, entry, bytes) => {
+        if (bytes.byteLength > this.decodedCacheBytes / 4) return; // one chunk never takes the whole budget
+        this.decodedChunks.set(`${serial}:${entry}`, bytes);
+        this.decodedBytes += bytes.byteLength;
+        for (const [k, b] of this.decodedChunks) {
+          if (this.decodedBytes <= this.decodedCacheBytes) break;
+          this.decodedChunks.delete(k);
+          this.decodedBytes -= b.byteLength;
+        }
+      },
+      nextSerial: () => ++this.serials,
       corrupt: (item, what) => {
         this.drop(item.key, item);
         this.counters.hits--;
@@ -295,6 +324,8 @@ export class ChunkedStore {
   close(): void {
     for (const { item } of this.handles.values()) item.closeFile();
     this.handles.clear();
+    this.decodedChunks.clear();
+    this.decodedBytes = 0;
     this.flushUsage();
   }
 
