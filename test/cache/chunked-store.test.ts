@@ -191,6 +191,20 @@ test('codec choice: noisy CT stays raw under auto, labels use lz4 and constant c
   assert.ok(l.images.image.storedBytes < 0.9 * l.images.image.rawBytes);
   assert.deepEqual(l.readAll('image'), sample.image.data);
   assert.ok(lz.counts().decompressions > 0);
+  // A decoded lz4 chunk is kept: reading it again costs no read and no decode (unless the reuse is off).
+  for (const decodedCacheBytes of [undefined, 0]) {
+    const s = new ChunkedStore({ dir: tempDir(t), chunkShape: [32, 32, 16], codec: 'lz4', decodedCacheBytes });
+    s.put('reuse0001', sample);
+    const it = s.open('reuse0001')!;
+    const box: [number[], number[]] = [[40, 40, 8], [70, 70, 24]];
+    const cost = it.boxCost('image', ...box);
+    const first = it.readBox('image', ...box)!.slice();
+    const c1 = s.counts();
+    assert.deepEqual(it.readBox('image', ...box), first);
+    const c2 = s.counts();
+    if (decodedCacheBytes === 0) assert.deepEqual([c2.decompressions - c1.decompressions, c2.decodedReuses, c2.bytesRead - c1.bytesRead], [cost.decompressions, 0, cost.bytes]);
+    else assert.deepEqual([c2.decompressions - c1.decompressions, c2.decodedReuses - c1.decodedReuses, c2.bytesRead - c1.bytesRead], [0, cost.decompressions, 0]);
+  }
   // A constant image (air outside the field of view): every chunk is `fill`.
   const flat = toChainImage({ ...c.image, data: new Int16Array(c.image.data.length).fill(-1024) });
   auto.put('flat00001', { flat });
