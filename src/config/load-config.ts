@@ -14,6 +14,7 @@ import {
   type TransformSpec,
 } from './components.js';
 import { readJsonFile } from './json.js';
+import { isEvaluationConfig, loadEvaluationConfig, type EvaluationSpec } from './evaluation.js';
 import { takeSearchSpace } from './search-space.js';
 import { applySearchPoint, searchVariableFor, type SearchVariableReport } from './search-point.js';
 import {
@@ -97,6 +98,8 @@ export interface ConfigSpec {
   variables: Record<string, Json>;
   train?: PipelineSpec;
   validate?: PipelineSpec;
+  /** An evaluation config (config_validation.json): its inferer, metrics, writers...; its data pipeline is `validate`. */
+  evaluation?: EvaluationSpec;
   /** JSON paths of Clara keys voxelpipe does not act on (model, loss, ...). */
   ignored: string[];
   /** The AutoML search space (`search` / `apply` blocks), with the values in use; empty without one. */
@@ -131,6 +134,12 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
 
   const overrides = parseOverrides(options.set ?? []);
   const config = structuredClone(raw);
+  // Evaluation configs (config_validation.json, src/config/evaluation.ts) have no sections and no AutoML search.
+  if (isEvaluationConfig(config)) {
+    for (const o of overrides) if (isPathOverride(o)) applyPathOverride(config, o);
+    const root = options.mmar !== undefined ? resolve(cwd, options.mmar) : dirname(configFile);
+    return loadEvaluationConfig({ display: options.config, configFile, envFile, env, overrides, config, registry: options.registry, root });
+  }
   // AutoML (search-space.ts): search / apply blocks come out; a --set naming a search variable picks a point.
   const automl = takeSearchSpace(config, SECTIONS, options.registry);
   for (const o of overrides) if (isPathOverride(o) && !searchVariableFor(automl.space, o)) applyPathOverride(config, o);
