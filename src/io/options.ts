@@ -21,6 +21,11 @@ export interface ReadOptions {
    * inflate itself). Absent: a new buffer.
    */
   into?: (bytes: number) => Uint8Array;
+  /**
+   * Memory to read a compressed file into before it is inflated (recycled
+   * scratch: the compressed bytes die with the read). Absent: a new buffer.
+   */
+  readInto?: (bytes: number) => Uint8Array;
 }
 
 const DEFAULT_MAX_BYTES = 4 * 1024 ** 3;

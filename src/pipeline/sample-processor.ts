@@ -157,7 +157,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     // once, and `toShared` below copies only the rest (e.g. loaded labels).
     // Lazy images stay lazy: the cache holds the source-dtype volume and its value map.
     const out = withSource(item, () =>
-      chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary, { keepLazy: true, luts, ...(shared && !disk ? { alloc: sharedAlloc } : {}) }),
+      chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary, { keepLazy: true, luts, scratchBytes: scratch.bytesFor, ...(shared && !disk ? { alloc: sharedAlloc } : {}) }),
     );
     if (cacheKey) {
       try {
@@ -174,7 +174,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     const stats = chain.newStats();
     // The tail's outputs die with the sample; the cached prefix is only read.
     scratch.reset();
-    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc, keepLazy: true, luts, part: task.part }));
+    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc, scratchBytes: scratch.bytesFor, keepLazy: true, luts, part: task.part }));
     const res = finish(out, task, stats, hit === undefined ? cached : undefined);
     if (hit !== undefined) res.result.cacheHit = hit;
     if (warnings?.length) res.result.warnings = warnings;
@@ -192,7 +192,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
       const stats = chain.newStats();
       // Nothing of this sample outlives `finish` (it lays the fields out in new buffers): recycle.
       scratch.reset();
-      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc, keepLazy: true, luts, part: task.part }));
+      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc, scratchBytes: scratch.bytesFor, keepLazy: true, luts, part: task.part }));
       return finish(out, task, stats, undefined);
     },
     prefix: prefixOf,

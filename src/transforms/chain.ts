@@ -65,6 +65,8 @@ export interface ApplyOptions {
   keepLazy?: boolean;
   /** Lookup tables of value maps, reused across samples (one per worker). */
   luts?: LutCache;
+  /** Recycled bytes for data that dies within one transform's call (`TransformContext.scratchBytes`). */
+  scratchBytes?: (length: number) => Uint8Array;
   /** Make only part `index` of `count` of a sample's crop batches (TransformContext.part). */
   part?: { index: number; count: number };
 }
@@ -147,6 +149,7 @@ class ChainContext implements TransformContext {
     readonly alloc: ((dtype: ArrayDType, length: number) => VoxelArray) | undefined,
     readonly luts: LutCache | undefined,
     readonly part: { index: number; count: number } | undefined,
+    readonly scratchBytes: ((length: number) => Uint8Array) | undefined,
   ) {}
 
   get rng(): Rng {
@@ -209,7 +212,7 @@ export class Chain {
     let s = sample;
     for (let i = from; i < to; i++) {
       const t = this.transforms[i];
-      const ctx = new ChainContext(key, this.positions[i], t, this.root, options.alloc, options.luts, options.part);
+      const ctx = new ChainContext(key, this.positions[i], t, this.root, options.alloc, options.luts, options.part, options.scratchBytes);
       const t0 = timed ? process.hrtime.bigint() : 0n;
       let out: Sample;
       try {

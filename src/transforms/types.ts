@@ -24,6 +24,12 @@ export interface TransformContext {
    * allocate as usual.
    */
   alloc?(dtype: ArrayDType, length: number): VoxelArray;
+  /**
+   * Recycled bytes for data that dies inside the transform's own call (a
+   * compressed file before it is inflated): the worker's scratch, even where
+   * `alloc` gives shared memory. Absent: allocate as usual.
+   */
+  scratchBytes?(length: number): Uint8Array;
   /** The runner's lookup tables of value maps (lazy-aware transforms that materialise pass it on). */
   luts?: LutCache;
   /**

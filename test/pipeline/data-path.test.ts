@@ -229,3 +229,33 @@ test('data path: a worker in steady state allocates no volume-sized buffer (voxe
   assert.deepEqual(misses.slice(1), misses.slice(1).map(() => misses[0]), `arena misses per sample: ${misses}`);
   assert.ok(p.arena().bytes >= 40 * 40 * 24 * 3, 'the inflated volumes live in the arena');
 });
+
+test('data path: uncompressed .nii image and label read through recycled memory keep their own voxels', async (t) => {
+  const { readNifti, writeNifti } = await import('../../src/io/index.js');
+  const dir = tempDir(t);
+  const gz = spleen(dir, 3);
+  // The same volumes as .nii: their voxels are views of the bytes read, which the next read must not overwrite.
+  const items = gz.map((it, i) => {
+    const out = { image: join(dir, `img${i}.nii`), label: join(dir, `lab${i}.nii`) };
+    writeNifti(out.image, readNifti(it.image));
+    writeNifti(out.label, readNifti(it.label));
+    return out;
+  });
+  const ref = createPipeline(options(gz, { workers: 0 }));
+  const plain = createPipeline(options(items, { workers: 2 }));
+  try {
+    // The voxels only (rows name the files, which differ).
+    const voxels = async (p: ReturnType<typeof createPipeline>) => {
+      const out: string[] = [];
+      for await (const b of p.epoch(0)) {
+        out.push(hashOf({ ...b, rows: [] }));
+        b.release?.();
+      }
+      return out;
+    };
+    assert.deepEqual(await voxels(plain), await voxels(ref));
+  } finally {
+    await ref.close();
+    await plain.close();
+  }
+});

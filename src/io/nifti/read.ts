@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { fileError, formatBytes, fromFsError } from '../../util/errors.js';
 import { DTYPE_INFO, allocArray, viewArray, type ArrayDType, type VoxelArray } from '../../volume/dtype.js';
@@ -56,7 +56,7 @@ export function readNiftiHeader(file: string, options: ReadOptions = {}): NiftiH
  */
 export function readNifti(file: string, options: ReadOptions = {}): Volume {
   const maxBytes = options.maxBytes ?? defaultMaxBytes();
-  const raw = readWhole(file);
+  const raw = keepable(readWhole(file, options.readInto), options);
   const gz = isGzip(raw);
   const headBytes = gz ? gunzipPrefix(raw, MAX_HEADER_BYTES, file) : raw;
   const header = parseNiftiHeader(headBytes, file);
@@ -71,7 +71,7 @@ export function readNifti(file: string, options: ReadOptions = {}): Volume {
     bytes = gz ? gunzipAll(raw, header.voxOffset + need, maxBytes + header.voxOffset, file, options.into) : raw;
   } else {
     dataFile = info.dataFile;
-    const img = readWhole(dataFile);
+    const img = keepable(readWhole(dataFile, options.readInto), options);
     const imgGz = isGzip(img);
     checkFits(dataFile, header, need, imgGz ? maxInflatedSize(img.length) : img.length, imgGz);
     bytes = imgGz ? gunzipAll(img, header.voxOffset + need, maxBytes + header.voxOffset, dataFile, options.into) : img;
@@ -167,9 +167,37 @@ function checkFits(file: string, h: NiftiHeader, need: number, capacity: number,
     );
 }
 
-function readWhole(file: string): Buffer {
+/**
+ * A file read into `readInto`'s scratch, as bytes the volume may keep: a
+ * gzip file is only inflated from it (its voxels land elsewhere); the voxels
+ * of an uncompressed one are views of the bytes read, so those are copied
+ * out of the scratch (into `into`'s memory when given).
+ */
+function keepable(raw: Buffer, options: ReadOptions): Buffer {
+  if (!options.readInto || isGzip(raw)) return raw;
+  const out = options.into ? options.into(raw.length) : new Uint8Array(raw.length);
+  out.set(raw);
+  return Buffer.from(out.buffer, out.byteOffset, raw.length);
+}
+
+function readWhole(file: string, into?: (bytes: number) => Uint8Array): Buffer {
   try {
-    return readFileSync(file);
+    if (!into) return readFileSync(file);
+    // Into recycled memory: a fresh buffer per file costs its page faults every time.
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buf = into(size);
+      let n = 0;
+      while (n < size) {
+        const r = readSync(fd, buf, n, size - n, n);
+        if (r === 0) break;
+        n += r;
+      }
+      return Buffer.from(buf.buffer, buf.byteOffset, n);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     throw fromFsError(e, file, 'read');
   }

@@ -51,8 +51,12 @@ export interface LoaderSpec {
 export function loaderImpl(name: string, args: { fields: string[]; dtype?: ArrayDType }, spec: LoaderSpec): TransformImpl {
   const readOne = (file: string, ctx: TransformContext): ChainImage => {
     const abs = isAbsolute(file) || !ctx.root ? file : resolve(ctx.root, file);
-    // The runner's allocator (recycled scratch in a worker, shared memory for a cache) takes the inflated voxels.
-    const v = spec.read(abs, ctx.alloc ? { into: (n) => ctx.alloc!('uint8', n) as Uint8Array } : {});
+    // The runner's allocator (recycled scratch in a worker, shared memory for a cache) takes the inflated
+    // voxels; the compressed bytes, which die with the read, go to the worker's recycled scratch only.
+    const v = spec.read(abs, {
+      ...(ctx.alloc ? { into: (n: number) => ctx.alloc!('uint8', n) as Uint8Array } : {}),
+      ...(ctx.scratchBytes ? { readInto: ctx.scratchBytes } : {}),
+    });
     const rank = typeof spec.spatialRank === 'function' ? spec.spatialRank(v) : spec.spatialRank ?? Math.min(3, v.shape.length);
     let img = toChainImage(v, Math.min(rank, v.shape.length));
     img = { ...img, meta: { ...img.meta, filename: abs } };
