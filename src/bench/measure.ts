@@ -66,6 +66,10 @@ export interface ModeResult {
   outputBytesPerEpoch: number;
   transformMs: { name: string; meanMs: number }[];
   poolUtilization: number | null;
+  /** Batch slots the ring made (and at most allowed), and units the main thread had to copy. */
+  ringSlots?: number;
+  ringMaxSlots?: number;
+  copiedUnits?: number;
   /** Persistent mode: the warming run before it (its own process). */
   warm?: WarmResult;
 }
@@ -122,6 +126,9 @@ export async function runMode(p: BenchProfile, mode: ModeSpec, data: BenchData, 
       outputBytesPerEpoch,
       transformMs: m.transformMs.map((t) => ({ name: t.name, meanMs: round1(t.meanMs) })),
       poolUtilization: m.pool ? Math.round(m.pool.utilization * 100) / 100 : null,
+      ringSlots: m.ring.slots,
+      ringMaxSlots: m.ring.maxSlots,
+      copiedUnits: m.copiedUnits,
     };
   } finally {
     await pipeline.close();

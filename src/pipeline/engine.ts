@@ -14,7 +14,7 @@ import { itemSource, type PrefixResult, type SampleResult, type SampleTask, type
 import { entryName, resolveSettings } from './settings.js';
 import { resolveRank, type SamplingItem, type SamplingOptions } from '../sampling/index.js';
 import { SmartCache, sampleBytes } from '../cache/smart-cache.js';
-import { DiskCache } from '../cache/disk-cache.js';
+import { PrefixStore } from '../cache/prefix-store.js';
 import type { Sample } from '../transforms/image.js';
 import type { ApplyOptions } from '../transforms/chain.js';
 
@@ -239,8 +239,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           : ring.layout
             ? P * ring.maxSlots
             : Math.max(1, Math.min(Math.max(P, st.workers, 1), P * Math.max(1, ring.maxSlots - 1)) - taken),
-      // Two units per worker: one running, one queued behind it.
-      maxRunning: 2 * Math.max(1, st.workers),
+      // A unit per worker: the next one is sent the moment one settles (a message costs ~0.1 ms,
+      // a unit tens of ms), and no more batches are being filled, each holding a slot, than that needs.
+      maxRunning: Math.max(1, st.workers),
       admit: (u) => {
         if (expand > 1) return;
         const dest = asm.admit(u);
@@ -349,9 +350,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   async function cacheStatus() {
     needDir();
     const p = await exec.local();
-    const dc = new DiskCache({ dir: o.cacheDir! });
+    const store = new PrefixStore({ dir: o.cacheDir! });
     let cached = 0;
-    for (const item of o.items) if (dc.has(p.prefixKey(item)!)) cached++;
+    for (const item of o.items) if (store.has(p.prefixKey(item)!)) cached++;
+    store.close();
     return { items: o.items.length, cached };
   }
 

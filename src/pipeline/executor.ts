@@ -41,10 +41,8 @@ export class Executor {
     switch (task.kind) {
       case 'prefix':
         return p.prefix(task.item, false);
-      case 'warm': {
-        const { hit, warnings } = p.prefix(task.item, false);
-        return { hit, warnings };
-      }
+      case 'warm':
+        return p.warm(task.item);
       case 'sample':
         return p.sample(task).result;
       case 'tail':

@@ -14,6 +14,8 @@ export interface RunOverrides {
   workers?: number;
   /** Memory budget in bytes (overrides max_memory). */
   maxMemory?: number;
+  /** Bound on the persistent cache's bytes on disk (overrides cache_max_disk). */
+  cacheMaxBytesDisk?: number;
   prefetch?: number;
   cacheMaxBytes?: number;
   /** Persistent cache folder (overrides the config's `cache_dir`). */
@@ -80,6 +82,7 @@ export function pipelineOptionsFromSpec(config: ConfigSpec, spec: PipelineSpec, 
       ? { numCacheObjects: a.num_cache_objects!, replacePercent: a.replace_percent ?? 0, maxBytes: overrides.cacheMaxBytes ?? a.cache_max_bytes }
       : undefined,
     cacheDir: overrides.cacheDir ?? (a.cache_dir ? resolve(config.root, a.cache_dir) : undefined),
+    cacheMaxBytesDisk: overrides.cacheMaxBytesDisk ?? a.cache_max_disk,
     maxMemory: overrides.maxMemory ?? a.max_memory,
   };
 }

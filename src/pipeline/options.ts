@@ -96,6 +96,8 @@ export interface PipelineOptions {
   cacheDir?: string;
   /** How the persistent cache identifies sources: 'stat' (path, size, mtime; default) or 'content' (hash). */
   cacheIdentity?: 'stat' | 'content';
+  /** Bound on the persistent cache's bytes on disk (cache_max_disk, --cache-max-bytes-disk): least recently used items are evicted. */
+  cacheMaxBytesDisk?: number;
   /** Smart Cache (the `...WithCache` pipelines); absent: no in-memory cache. */
   cache?: SmartCacheSettings;
 }

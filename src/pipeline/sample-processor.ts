@@ -8,7 +8,7 @@ import { LutCache } from '../transforms/lazy/materialise.js';
 import type { TransformDefinition } from '../transforms/types.js';
 import { createChainAsync, type ApplyOptions, type Chain, type ChainStats } from '../transforms/chain.js';
 import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
-import { DiskCache } from '../cache/disk-cache.js';
+import { PrefixStore } from '../cache/prefix-store.js';
 import { ScratchArena } from './scratch-arena.js';
 import { prefixKey } from '../cache/key.js';
 import { allocOutput } from './layout.js';
@@ -35,6 +35,8 @@ export interface ProcessorConfig extends OutputConfig {
   cacheDir?: string;
   /** How the persistent cache identifies source files: path + size + mtime, or content hash. */
   cacheIdentity?: 'stat' | 'content';
+  /** Bound on the persistent cache's bytes on disk (least recently used items are evicted); absent: none. */
+  cacheMaxBytesDisk?: number;
 }
 
 export interface SampleTask {
@@ -98,6 +100,8 @@ export interface Processor {
    * into SharedArrayBuffers so every worker can read the cached item without a copy.
    */
   prefix(item: ItemFields, shared: boolean): PrefixResult;
+  /** Fills the persistent cache for an item (needs `cacheDir`): computed and stored unless it is there. */
+  warm(item: ItemFields): { hit: boolean; warnings: string[] };
   /** The persistent-cache key of an item's prefix output (undefined without a cache folder). */
   prefixKey(item: ItemFields): string | undefined;
   /** The recycled scratch memory: bytes held and buffers made so far (a steady state makes none). */
@@ -142,20 +146,17 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
   // transforms with their parsed args (defaults filled), so writing out a
   // default arg does not miss, and changing any prefix arg does.
   const pendingWarnings: string[] = [];
-  const disk = cfg.cacheDir ? new DiskCache({ dir: cfg.cacheDir, onWarning: (w) => pendingWarnings.push(w) }) : undefined;
+  const disk = cfg.cacheDir ? new PrefixStore({ dir: cfg.cacheDir, maxBytes: cfg.cacheMaxBytesDisk, onWarning: (w) => pendingWarnings.push(w) }) : undefined;
   const prefixEntries = chain.transforms.slice(0, boundary).map((t) => ({ name: t.name, args: t.args, ...(t.source ? { path: t.source } : {}) }));
   const memo = new Map<string, string>();
   const keyOf = (item: ItemFields) => prefixKey(item, prefixEntries, { identity: cfg.cacheIdentity, root: cfg.root, memo });
 
-  const prefixOf = (item: ItemFields, shared: boolean): PrefixResult => {
-    pendingWarnings.length = 0;
-    const cacheKey = disk ? keyOf(item) : undefined;
-    const cached = cacheKey ? disk!.get(cacheKey, { shared }) : undefined;
-    if (cached) return { sample: cached, hit: true, warnings: pendingWarnings.splice(0) };
+  /** The prefix computed from the item's files (stored when there is a persistent cache). */
+  const computePrefix = (item: ItemFields, cacheKey: string | undefined, shared: boolean): Sample => {
     // The prefix is deterministic: it draws nothing, so any key will do. For
     // Smart Cache, outputs made through ctx.alloc land in shared memory at
-    // once, and `toShared` below copies only the rest (e.g. loaded labels).
-    // Lazy images stay lazy: the cache holds the source-dtype volume and its value map.
+    // once, and `toShared` then copies only the rest. Lazy images stay lazy:
+    // caches hold the source-dtype volume and its value map.
     const out = withSource(item, () =>
       chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary, { keepLazy: true, luts, scratchBytes: scratch.bytesFor, ...(shared && !disk ? { alloc: sharedAlloc } : {}) }),
     );
@@ -167,7 +168,29 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
         pendingWarnings.push(`persistent cache: ${(e as Error).message}`);
       }
     }
-    return { sample: shared ? toShared(out) : out, hit: false, warnings: pendingWarnings.splice(0) };
+    return shared ? toShared(out) : out;
+  };
+
+  /**
+   * An item's prefix output: from the persistent cache when it has the item
+   * (`shared`: read whole into shared memory, for Smart Cache; else left on
+   * disk, read box by box by the crops), computed (and stored) otherwise.
+   */
+  const prefixOf = (item: ItemFields, shared: boolean): PrefixResult => {
+    pendingWarnings.length = 0;
+    const cacheKey = disk ? keyOf(item) : undefined;
+    const cached = cacheKey ? (shared ? disk!.load(cacheKey, true) : disk!.open(cacheKey)) : undefined;
+    if (cached) return { sample: cached, hit: true, warnings: pendingWarnings.splice(0) };
+    return { sample: computePrefix(item, cacheKey, shared), hit: false, warnings: pendingWarnings.splice(0) };
+  };
+
+  /** Fills the persistent cache for an item: nothing read when it is there. */
+  const warm = (item: ItemFields): { hit: boolean; warnings: string[] } => {
+    pendingWarnings.length = 0;
+    const cacheKey = keyOf(item);
+    if (disk!.has(cacheKey)) return { hit: true, warnings: [] };
+    computePrefix(item, cacheKey, false);
+    return { hit: false, warnings: pendingWarnings.splice(0) };
   };
 
   const tailOf = (task: SampleTask, cached: Sample, hit?: boolean, warnings?: string[]): ProcessorOutput => {
@@ -187,7 +210,15 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     sample(task) {
       if (disk) {
         const p = prefixOf(task.item, false);
-        return tailOf(task, p.sample, p.hit, p.warnings);
+        try {
+          return tailOf(task, p.sample, p.hit, p.warnings);
+        } catch (e) {
+          // A stored item that went bad while its crops were read: reported once and removed by the
+          // store; the prefix is computed again from the files (and stored again), and the sample made from it.
+          if (!(e instanceof VoxelpipeError && e.code === 'ERR_CACHE_CORRUPT') || !p.hit) throw e;
+          const again = computePrefix(task.item, keyOf(task.item), false);
+          return tailOf(task, again, false, [...p.warnings, ...pendingWarnings.splice(0)]);
+        }
       }
       const stats = chain.newStats();
       // Nothing of this sample outlives `finish` (it lays the fields out in new buffers): recycle.
@@ -196,6 +227,7 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
       return finish(out, task, stats, undefined);
     },
     prefix: prefixOf,
+    warm,
     prefixKey: (item) => (disk ? keyOf(item) : undefined),
     arena: () => ({ bytes: scratch.bytes, misses: scratch.misses }),
     tail: (task, cached) => tailOf(task, cached),

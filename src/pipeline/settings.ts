@@ -118,6 +118,7 @@ export function resolveSettings(options: PipelineOptions): Settings {
     extraTransforms: o.extraTransforms,
     cacheDir: o.cacheDir,
     cacheIdentity: o.cacheIdentity,
+    cacheMaxBytesDisk: o.cacheMaxBytesDisk,
   };
   return {
     o,

@@ -29,6 +29,8 @@ export const ErrorCodes = [
   /** A transform failed while applying to a sample (the message names the transform, its chain index and the sample's inputs). */
   'ERR_TRANSFORM',
   'ERR_MISSING_DEPENDENCY',
+  /** A persistent-cache entry went bad while it was read (reported once, removed; the sample is recomputed). */
+  'ERR_CACHE_CORRUPT',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];

@@ -24,6 +24,7 @@ interface RunOpts extends PipelineCliOpts {
   maxMemory?: number;
   json?: boolean;
   cacheMaxBytes?: number;
+  cacheMaxBytesDisk?: number;
   cacheDir?: string;
   skipBadSamples?: boolean;
   progress: boolean;
@@ -35,6 +36,7 @@ export function runCommand(io: CliIO): Command {
     .option('--workers <n>', 'worker threads, exactly (default: the config\'s num_workers, at most one per core; VOXELPIPE_WORKERS=N also forces; 0 runs on the main thread)', intArg(0))
     .option('--max-memory <size>', 'memory budget for batches, caches and volumes in flight, e.g. 8GB or 512MiB (default: max_memory, else half the machine\'s memory)', byteSizeArg)
     .option('--cache-max-bytes <n>', 'refuse a Smart Cache larger than this many bytes', intArg(1))
+    .option('--cache-max-bytes-disk <size>', 'bound on the persistent cache on disk, e.g. 20GB (least recently used items are evicted; overrides cache_max_disk)', byteSizeArg)
     .option('--cache-dir <dir>', 'persistent cache of prefix outputs (reused across runs; overrides cache_dir)')
     .option('--skip-bad-samples', 'skip samples whose chain fails (counted, with a warning) instead of stopping')
     .option('--json', 'print one JSON summary line at the end (nothing else on stdout)')
@@ -44,6 +46,7 @@ export function runCommand(io: CliIO): Command {
         workers: opts.workers,
         maxMemory: opts.maxMemory,
         cacheMaxBytes: opts.cacheMaxBytes,
+        cacheMaxBytesDisk: opts.cacheMaxBytesDisk,
         cacheDir: opts.cacheDir && resolve(opts.cacheDir),
         skipBadSamples: opts.skipBadSamples,
       });

@@ -52,6 +52,27 @@ export function foregroundTest(label: ChainImage): (i: number) => boolean {
   };
 }
 
+/**
+ * "Is spatial voxel i foreground" from the index alone: equal to
+ * foregroundTest(label)(i) for every voxel of the label the index was
+ * computed from (the index is that predicate's smaller class, listed).
+ */
+export function foregroundFromIndices(ix: FgBgIndices): (i: number) => boolean {
+  const list = ix.indices;
+  const listedIsFg = ix.listed === 'fg';
+  return (i) => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid] < i) lo = mid + 1;
+      else hi = mid;
+    }
+    const listed = lo < list.length && list[lo] === i;
+    return listed === listedIsFg;
+  };
+}
+
 /** One O(volume) pass to count, one to list the smaller class. Deterministic: the cacheable part of the Fast crops. */
 export function computeFgBgIndices(label: ChainImage): FgBgIndices {
   if (label.batched) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'fg/bg indices: the label is already a batch of crops');
@@ -116,7 +137,7 @@ function uint8Indices(data: Uint8Array, N: number, shape: number[]): FgBgIndices
   return { shape, nFg, nBg, listed: 'bg', indices };
 }
 
-function isFgBgIndices(v: unknown): v is FgBgIndices {
+export function isFgBgIndices(v: unknown): v is FgBgIndices {
   return typeof v === 'object' && v !== null && (v as FgBgIndices).indices instanceof Uint32Array && Array.isArray((v as FgBgIndices).shape);
 }
 

@@ -6,9 +6,9 @@ import type { TransformContext, TransformImpl } from '../types.js';
 import { ARRAY_CTORS, arrayDTypeOf, type ArrayDType } from '../../volume/dtype.js';
 import { VoxelpipeError } from '../../util/errors.js';
 import { checkCroppable, croppedAffine, cropLazy, startForCentre } from './crop-at.js';
-import { getAnyImage, isLazyImage } from '../lazy/lazy-image.js';
+import { getAnyImage, isLazyImage, type LazyImage } from '../lazy/lazy-image.js';
 import { materialiseImage } from '../lazy/materialise.js';
-import { computeFgBgIndices, drawCentre, fgBgIndicesField, foregroundTest, indicesFor, unravel } from './fg-bg-indices.js';
+import { computeFgBgIndices, drawCentre, fgBgIndicesField, foregroundFromIndices, foregroundTest, indicesFor, isFgBgIndices, unravel, type FgBgIndices } from './fg-bg-indices.js';
 import { drawWarp, sampleAt, warpCoordinates, type WarpOptions } from './roi-warp.js';
 
 /**
@@ -78,21 +78,28 @@ export interface PosNegCropOptions {
   warp?: WarpOptions;
 }
 
-/** Draws the crop starts for one call; records them. */
-export function drawStarts(label: ChainImage, sample: Sample, o: PosNegCropOptions, ctx: TransformContext): number[][] {
+/**
+ * Draws the crop starts for one call; records them. A label still on disk
+ * (a persistent cache's lazy image) is never read: the cached index, which
+ * the prefix computed from that very label, answers "is voxel i foreground"
+ * (foregroundFromIndices), so the draws are the same, step for step.
+ */
+export function drawStarts(label: ChainImage | LazyImage, sample: Sample, o: PosNegCropOptions, ctx: TransformContext): number[][] {
   const dims = spatialShape(label);
+  const stored = isLazyImage(label) ? cachedIndicesOn(sample, o, label) : undefined;
+  const made = stored ? undefined : isLazyImage(label) ? materialiseImage(label, ctx.alloc, ctx.luts) : label;
   // The plain variant indexes the label on every call (MONAI's way); the Fast one reuses the cached record.
-  let ix = o.fast ? indicesFor(sample, o.labelField, label) : computeFgBgIndices(label);
-  const isFg = foregroundTest(label);
+  let ix = stored ?? (o.fast ? indicesFor(sample, o.labelField, made!) : computeFgBgIndices(made!));
+  const isFg = stored ? foregroundFromIndices(stored) : foregroundTest(made!);
   const pFg = o.pos / (o.pos + o.neg);
   const starts: number[][] = [];
   const centres: number[][] = [];
   const foreground: boolean[] = [];
   for (let j = 0; j < o.count; j++) {
     let c = drawCentre(ix, isFg, pFg, ctx.rng);
-    if (isFg(c.index) !== c.foreground) {
+    if (made && isFg(c.index) !== c.foreground) {
       // A stale cached index the probes missed: index the label now and draw again.
-      ix = computeFgBgIndices(label);
+      ix = computeFgBgIndices(made);
       c = drawCentre(ix, isFg, pFg, ctx.rng);
     }
     const centre = unravel(c.index, dims);
@@ -102,6 +109,13 @@ export function drawStarts(label: ChainImage, sample: Sample, o: PosNegCropOptio
   }
   ctx.record({ centres, starts, foreground });
   return starts;
+}
+
+/** The cached index of a stored (disk-backed) label, when the Fast crop has one for it. */
+function cachedIndicesOn(sample: Sample, o: PosNegCropOptions, label: LazyImage): FgBgIndices | undefined {
+  if (!o.fast || !label.reader || label.view || label.pre.length || label.post.length) return undefined;
+  const ix = sample[fgBgIndicesField(o.labelField)];
+  return isFgBgIndices(ix) && ix.shape.length === spatialShape(label).length && ix.shape.every((n, a) => n === spatialShape(label)[a]) ? ix : undefined;
 }
 
 /**
@@ -117,8 +131,10 @@ export function posNegCrop(o: PosNegCropOptions): TransformImpl {
     lazy,
     apply(sample, ctx) {
       // The label's values pick the centres: it must be made (a lazy label, rare, is made here).
+      // The label's values pick the centres: a lazy label is made here (rare), except one still on disk
+      // with its cached index (a persistent cache): then the index alone answers (drawStarts).
       const anyLabel = getAnyImage(sample, o.labelField, o.name);
-      const label = isLazyImage(anyLabel) ? materialiseImage(anyLabel, ctx.alloc, ctx.luts) : anyLabel;
+      const label = isLazyImage(anyLabel) && !(lazy && cachedIndicesOn(sample, o, anyLabel)) ? materialiseImage(anyLabel, ctx.alloc, ctx.luts) : anyLabel;
       checkCroppable(label, o.size, o.name, o.labelField);
       const dims = spatialShape(label);
       const images = o.imageFields.map((f) => {
@@ -150,7 +166,7 @@ export function posNegCrop(o: PosNegCropOptions): TransformImpl {
       // One warp per crop; its source coordinates are computed once and shared by every field.
       const coords = drawWarps(o, starts, dims, ctx);
       for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k] as ChainImage, starts, o, coords, false);
-      out[o.labelField] = cropAll(label, starts, o, coords, true);
+      out[o.labelField] = cropAll(label as ChainImage, starts, o, coords, true);
       return out;
     },
   };

@@ -1,5 +1,5 @@
 import type { Mat4 } from '../../volume/affine.js';
-import { arrayDTypeOf, type ArrayDType } from '../../volume/dtype.js';
+import { arrayDTypeOf, type ArrayDType, type VoxelArray } from '../../volume/dtype.js';
 import type { VolumeMeta } from '../../volume/volume.js';
 import { VoxelpipeError } from '../../util/errors.js';
 import { isChainImage, type ChainImage, type Sample } from '../image.js';
@@ -36,6 +36,22 @@ export interface LazyImage {
   view?: CropView;
   /** Value maps after the view, applied to every output voxel (padding included). */
   post: readonly PointwiseStage[];
+  /**
+   * Where the source voxels are when they are not in memory (a persistent
+   * cache on disk): `source` then has the geometry and an empty `data` of
+   * the stored type, and materialising reads each crop's box from here.
+   */
+  reader?: BoxReader;
+}
+
+/**
+ * Voxels of a stored volume read by box: `readBox(lo, hi)` gives the voxels
+ * of every channel in [lo, hi) (spatial axes, inside the volume) laid out as
+ * a volume of that box (first axis fastest, channels last), in the stored
+ * type. The array may be the reader's recycled buffer: valid until its next call.
+ */
+export interface BoxReader {
+  readBox(lo: readonly number[], hi: readonly number[]): VoxelArray;
 }
 
 /**

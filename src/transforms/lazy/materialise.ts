@@ -71,6 +71,20 @@ function valueMap(img: LazyImage, dst: VoxelArray, luts?: LutCache): ValueMap {
   return { kind: 'fn', f: (x) => applyStages(stages, x) };
 }
 
+/** The part of a box inside its source (undefined when none is), and the box as seen from that part. */
+function insideOf(box: GatherBox): { lo: number[]; hi: number[]; box: GatherBox } | undefined {
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let f = 0; f < 3; f++) {
+    lo.push(Math.max(0, box.start[f]));
+    hi.push(Math.min(box.dims[f], box.start[f] + box.size[f]));
+    if (hi[f] <= lo[f]) return undefined;
+  }
+  const dims: [number, number, number] = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
+  const start: [number, number, number] = [box.start[0] - lo[0], box.start[1] - lo[1], box.start[2] - lo[2]];
+  return { lo, hi, box: { ...box, dims, start } };
+}
+
 /** Destination strides of one crop in a layout: per output spatial axis, and between channels. */
 function destStrides(m: readonly [number, number, number], C: number, layout: LazyLayout): { strides: [number, number, number]; channelStride: number } {
   const V = m[0] * m[1] * m[2];
@@ -100,7 +114,13 @@ export function writeLazy(img: LazyImage, dst: VoxelArray, offset: number, layou
       pad ??= applyStages(img.post, 0);
       dst.fill(pad, at, at + per);
     }
-    gatherBox(img.source.data, C, box, value, { data: dst, offset: at, ...destStrides(m, C, layout) });
+    const dest = { data: dst, offset: at, ...destStrides(m, C, layout) };
+    if (!img.reader) gatherBox(img.source.data, C, box, value, dest);
+    else {
+      // A stored source: read just the part of the box inside the volume, then gather from it.
+      const read = insideOf(box);
+      if (read) gatherBox(img.reader.readBox(read.lo, read.hi), C, read.box, value, dest);
+    }
     at += per;
   }
   return at - offset;
