@@ -7,7 +7,7 @@ import { createPipeline } from '../pipeline/engine.js';
 import { createProcessor } from '../pipeline/sample-processor.js';
 import { resolveSettings } from '../pipeline/settings.js';
 import { calibrate, type Calibration } from './calibrate.js';
-import { DiskCache } from '../cache/disk-cache.js';
+import { ChunkedStore } from '../cache/chunked/store.js';
 import { datasetDir, persistentCacheDir, pipelineOptions, type BenchProfile, type ModeSpec } from './spec.js';
 
 /**
@@ -150,7 +150,7 @@ export async function warmPersistent(p: BenchProfile, mode: ModeSpec, data: Benc
   try {
     const t = performance.now();
     const r = await pipeline.warmCache();
-    return { warmMs: round1(performance.now() - t), hits: r.hits, misses: r.misses, bytes: new DiskCache({ dir }).stats().bytes };
+    return { warmMs: round1(performance.now() - t), hits: r.hits, misses: r.misses, bytes: new ChunkedStore({ dir }).stats().bytes };
   } finally {
     await pipeline.close();
   }
