@@ -24,7 +24,7 @@ const { values } = parseArgs({
   options: { cli: { type: 'string', default: 'dist/cli/main.js' }, 'data-dir': { type: 'string', default: '.bench-data' }, 'limit-mb': { type: 'string', default: '8000' }, workers: { type: 'string', default: '16' } },
 });
 const limitMb = Number(values['limit-mb']);
-const data = ensureData(values['data-dir']!, FULL);
+const data = ensureData(resolve(values['data-dir']!), FULL);
 const dir = resolve(values['data-dir']!, 'big-crop-batches');
 mkdirSync(join(dir, 'config'), { recursive: true });
 const items = data.items.slice(0, 4);
