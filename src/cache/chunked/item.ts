@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { VoxelpipeError } from '../../util/errors.js';
 import type { ChainImage, Sample } from '../../transforms/image.js';
-import type { ArrayDType, VoxelArray } from '../../volume/dtype.js';
+import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../../volume/dtype.js';
 import type { FgBgIndices } from '../../transforms/crop/fg-bg-indices.js';
 import { CODEC_IDS, lz4Decompress, lz4DecompressInto } from './codecs.js';
 import { deltaDecodeInPlace } from './fg-bg.js';
@@ -10,23 +10,8 @@ import { ChunkGrid, copyChunkToBox, fillBox } from './grid.js';
 import { TABLE_ENTRY_BYTES, type IndexEntry, type ItemDescriptor } from './format.js';
 import { openItemFile, type ItemFile } from './item-file.js';
 
-type VoxelArrayCtor = {
-  new (length: number): VoxelArray;
-  new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): VoxelArray;
-  readonly BYTES_PER_ELEMENT: number;
-};
-
-/** The typed array of each stored element type. */
-export const ARRAY_CTORS: Readonly<Record<ArrayDType, VoxelArrayCtor>> = Object.freeze({
-  uint8: Uint8Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-});
+/** The typed array of each stored element type (re-exported for the parser). */
+export { ARRAY_CTORS };
 
 /** What a stored image is, without its voxels. */
 export interface ChunkedImageInfo {
@@ -286,7 +271,7 @@ export class ChunkedItem {
         const info = this.images[name];
         const Ctor = ARRAY_CTORS[info.array];
         const n = info.shape.reduce((p, s) => p * s, 1);
-        const out = options.shared ? new Ctor(new SharedArrayBuffer(n * Ctor.BYTES_PER_ELEMENT)) : new Ctor(n);
+        const out = options.shared ? new Ctor(new SharedArrayBuffer(n * Ctor.BYTES_PER_ELEMENT), 0, n) : new Ctor(n);
         const data = this.readAll(name, out);
         if (!data) return undefined;
         const img: ChainImage = { data, shape: [...info.shape], dtype: info.dtype, spacing: [...info.spacing], affine: info.affine.map((r) => [...r]), meta: structuredClone(info.meta), batched: info.batched };
