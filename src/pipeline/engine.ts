@@ -1,19 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { VoxelpipeError } from '../util/errors.js';
 import type { Batch } from './batch.js';
-import { BatchAssembler, splitUnit, type Assembled } from './batch-assembler.js';
 import { BatchLifetimes } from './batch-lifetime.js';
-import { BatchRing, type RingStats } from './batch-ring.js';
-import { Dispatcher } from './dispatcher.js';
-import { EpochPlanner, type WorkUnit } from './epoch-plan.js';
+import { BatchRing, type RingLayout, type RingStats } from './batch-ring.js';
+import type { Dispatcher } from './dispatcher.js';
+import { EpochPlanner, samplingItemsOf } from './epoch-plan.js';
+import { runEpoch, type RunStats } from './epoch-run.js';
 import { Executor } from './executor.js';
 import { MemoryBudget, budgetBytes, type MemoryEstimate } from './memory-budget.js';
 import type { PipelineOptions } from './options.js';
 import type { PoolStats } from './pool.js';
-import { itemSource, type PrefixResult, type SampleResult, type SampleTask, type UnitDest } from './sample-processor.js';
+import type { SampleResult } from './sample-processor.js';
 import { entryName, resolveSettings } from './settings.js';
-import { resolveRank, type SamplingItem, type SamplingOptions } from '../sampling/index.js';
-import { SmartCache, sampleBytes } from '../cache/smart-cache.js';
+import { UnitSource } from './unit-source.js';
+import { resolveRank, type SamplingOptions } from '../sampling/index.js';
+import { SmartCache } from '../cache/smart-cache.js';
 import { PrefixStore } from '../cache/prefix-store.js';
 import type { Sample } from '../transforms/image.js';
 import type { ApplyOptions } from '../transforms/chain.js';
@@ -24,9 +25,11 @@ export { PIPELINE_DEFAULTS } from './settings.js';
  * The pipeline facade. A batch's way through the code, in order:
  *
  *   EpochPlanner (epoch-plan.ts)   which items, in which order, as which units of work
+ *   runEpoch (epoch-run.ts)        the epoch's loop, which wires the next four:
  *   Dispatcher (dispatcher.ts)     starts units ahead of the consumer, each once its batch has a slot
- *   Executor (executor.ts)         runs a unit's chain on a worker: it writes the unit's rows
- *                                  straight into the batch's slot (sample-processor.ts, unit-output.ts)
+ *   UnitSource (unit-source.ts)    runs a unit from its cached prefix or its files, on a worker
+ *                                  (executor.ts) that writes the unit's rows straight into the
+ *                                  batch's slot (sample-processor.ts, unit-output.ts)
  *   BatchAssembler                 takes units in order: a full slot is a batch (batch-assembler.ts)
  *   BatchLifetimes                 hands the batch over; frees its slot on release or after
  *                                  prefetch + 1 more batches (batch-lifetime.ts)
@@ -110,25 +113,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   if (st.workersNote) process.nextTick(() => events.emit('warning', st.workersNote));
   const exec = new Executor(st.processor, st.workers, o.sampleTimeoutMs);
 
-  const disk = { hits: 0, misses: 0 };
-  const noteDisk = (hit: boolean, warnings: readonly string[]) => {
-    if (!o.cacheDir) return;
-    hit ? disk.hits++ : disk.misses++;
-    for (const w of warnings) events.emit('warning', w);
-  };
-  const prefixOf = async (item: number): Promise<Sample> => {
-    const p = (await exec.run({ kind: 'prefix', item: o.items[item] })) as PrefixResult;
-    noteDisk(p.hit, p.warnings);
-    return p.sample;
-  };
-
   const { rank, worldSize } = resolveRank({ rank: o.rank, worldSize: o.worldSize });
-  const categoryField = o.categoryField ?? st.labelField;
-  const samplingItems: SamplingItem[] = o.items.map((it) => ({
-    weight: typeof it.weight === 'number' ? it.weight : undefined,
-    category: categoryOf(it[categoryField]),
-    name: itemSource(it),
-  }));
   const sampling: SamplingOptions = {
     seed: o.seed,
     shuffle: o.shuffle,
@@ -139,7 +124,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     rank,
     worldSize,
   };
-
+  const P = st.unitsPerBatch;
+  const budget = new MemoryBudget({
+    maxMemory: o.maxMemory,
+    workers: st.workers,
+    wantSlots: o.prefetch + 2,
+    cacheBytes: () => cache?.projectedBytes(),
+    // Samples whose parts are in flight at once: the dispatch window spans that many volumes.
+    sharedPrefixes: st.splitParts ? Math.ceil((P * (o.prefetch + 2)) / st.cropBatches) + 1 : 0,
+  });
+  const units: UnitSource = new UnitSource({ exec, items: o.items, budget, events, persistent: o.cacheDir !== undefined, get cache() { return cache; } });
   // Without its own cache_max_bytes, the cache may take most of the budget; batches and workers need the rest.
   const cache = o.cache
     ? new SmartCache({
@@ -149,160 +143,44 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         maxBytes: o.cache.maxBytes ?? Math.floor(budgetBytes(o.maxMemory) * 0.9),
         seed: o.seed,
         shuffle: o.shuffle,
-        describe: (i) => itemSource(o.items[i]),
-        compute: prefixOf,
+        describe: units.describe,
+        compute: units.prefix,
       })
     : undefined;
   cache?.events.on('progress', (p) => events.emit('cache-progress', p));
 
-  const planner = new EpochPlanner({ items: samplingItems, sampling, window: cache?.window, parts: st.splitParts ? st.cropBatches : 1 });
-  const P = st.unitsPerBatch;
+  const planner = new EpochPlanner({
+    items: samplingItemsOf(o.items, o.categoryField ?? st.labelField, units.describe),
+    sampling,
+    window: cache?.window,
+    parts: st.splitParts ? st.cropBatches : 1,
+  });
   // Consumers hold up to prefetch batches while asking for the next; two more slots are being filled.
   const ring = new BatchRing(o.prefetch + 2);
   const lifetimes = new BatchLifetimes(ring, o.prefetch + 1);
-  // A chain that cannot be split into parts makes all of a volume's crop batches in one unit, split after.
-  const expand = st.cropBatches > 1 && !st.splitParts ? st.cropBatches : 1;
-  const budget = new MemoryBudget({
-    maxMemory: o.maxMemory,
-    workers: st.workers,
-    wantSlots: o.prefetch + 2,
-    cacheBytes: () => cache?.projectedBytes(),
-    // Samples whose parts are in flight at once: the dispatch window spans that many volumes.
-    sharedPrefixes: st.splitParts ? Math.ceil((P * (o.prefetch + 2)) / st.cropBatches) + 1 : 0,
-  });
   /** Sizes the ring from the budget once the first unit tells a slot's size (and again when a worker needs more). */
-  const fitRing = (layout = ring.layout) => {
+  const fitRing = (layout: RingLayout | undefined = ring.layout) => {
     if (!layout) return;
     ring.limit(budget.slotsFor(layout));
     // A batch stays valid for as many asks as the other slots allow.
     lifetimes.lifetime = Math.max(1, Math.min(o.prefetch + 1, ring.maxSlots - 1));
   };
 
-  const stats = { epoch: 0, samples: 0, batches: 0, skipped: 0, retried: 0, start: 0, transformNs: [] as number[], transformNames: [] as string[] };
-  const counters = { placed: 0 };
+  const stats: RunStats = { epoch: 0, samples: 0, batches: 0, skipped: 0, retried: 0, start: 0, transformNs: [], transformNames: [], placed: 0 };
   let closed = false;
   let dispatcher: Dispatcher<SampleResult> | undefined;
-
-  /** The prefix output the parts of one sample share: computed once, kept until its last part is taken. */
-  const partPrefixes = new Map<string, Promise<Sample>>();
-
-  async function runUnit(e: number, unit: WorkUnit, dest: UnitDest | undefined): Promise<SampleResult> {
-    const item = o.items[unit.itemIndex];
-    const task: SampleTask = { epoch: e, position: unit.position, itemIndex: unit.itemIndex, item, ...(unit.part ? { part: unit.part } : {}), ...(dest ? { dest } : {}) };
-    let cached: Sample | undefined;
-    if (cache) cached = await cache.get(unit.itemIndex);
-    else if (unit.part) {
-      const key = `${e}:${unit.sample}`;
-      let p = partPrefixes.get(key);
-      if (!p)
-        partPrefixes.set(
-          key,
-          (p = prefixOf(unit.itemIndex).then((s) => {
-            budget.notePrefix(sampleBytes(s));
-            return s;
-          })),
-        );
-      cached = await p;
-    }
-    if (cached) return (await exec.run({ kind: 'tail', cached, ...task })) as SampleResult;
-    const r = (await exec.run({ kind: 'sample', ...task })) as SampleResult;
-    if (r.cacheHit !== undefined) noteDisk(r.cacheHit, r.warnings ?? []);
-    return r;
-  }
-
-  function noteUnit(r: SampleResult): void {
-    r.timings.forEach((t, i) => (stats.transformNs[i] = (stats.transformNs[i] ?? 0) + t));
-    stats.transformNames = r.names;
-    if (!r.part || r.part.index === r.part.count - 1) stats.samples++;
-  }
+  const deps = { st, ring, lifetimes, budget, fitRing, units, stats, events, onDispatcher: (d: Dispatcher<SampleResult> | undefined) => (dispatcher = d) };
+  const checkOpen = () => {
+    if (closed) throw new VoxelpipeError('ERR_ABORTED', 'the pipeline is closed');
+  };
 
   async function* epoch(e: number, eo: EpochOptions = {}): AsyncGenerator<Batch> {
-    if (closed) throw new VoxelpipeError('ERR_ABORTED', 'the pipeline is closed');
-    const copy = eo.copy ?? o.copyBatches ?? false;
+    checkOpen();
     const plan = planner.plan(e);
     cache?.enter(e, plan.items);
     stats.epoch = e;
     if (!stats.start) stats.start = performance.now();
-    const asm = new BatchAssembler(
-      { ring, unitsPerBatch: P, fields: st.fields, merge: st.merge, batchedByTransforms: o.batchedByTransforms ?? false, source: (i) => itemSource(o.items[i]), onLayout: fitRing, counters },
-      e,
-    );
-    const dests: (UnitDest | undefined)[] = [];
-    const units = plan.units;
-    const d = new Dispatcher<SampleResult>({
-      count: units.length,
-      // Before the first unit tells the slot size, units make rows of their own: the first few only
-      // (counted from the epoch's start), whose batches the ring can hold beside one slot for the rest.
-      window: (taken) =>
-        expand > 1
-          ? Math.max(1, st.workers)
-          : ring.layout
-            ? P * ring.maxSlots
-            : Math.max(1, Math.min(Math.max(P, st.workers, 1), P * Math.max(1, ring.maxSlots - 1)) - taken),
-      // A unit per worker: the next one is sent the moment one settles (a message costs ~0.1 ms,
-      // a unit tens of ms), and no more batches are being filled, each holding a slot, than that needs.
-      maxRunning: Math.max(1, st.workers),
-      admit: (u) => {
-        if (expand > 1) return;
-        const dest = asm.admit(u);
-        if (dest instanceof Promise) return dest.then((x) => void (dests[u] = x));
-        dests[u] = dest;
-      },
-      run: (u) => runUnit(e, units[u], dests[u]),
-      signal: eo.signal,
-      onRetry: (u, err) => {
-        stats.retried++;
-        events.emit('warning', `${itemSource(o.items[units[u].itemIndex])}: ${err.message}; retrying the sample once`);
-      },
-      describe: (u) => itemSource(o.items[units[u].itemIndex]),
-    });
-    dispatcher = d;
-    const hand = (a: Assembled): Batch => {
-      stats.batches++;
-      return lifetimes.hand(a, copy);
-    };
-    let finished = false;
-    try {
-      // A consumer's ask is counted when the generator resumes after a yield (the first ask holds nothing).
-      for (let next = 0; ; ) {
-        const s = await d.next();
-        if (!s) break;
-        const unit = units[s.index];
-        dests[s.index] = undefined;
-        if (unit.part && unit.part.index === unit.part.count - 1) partPrefixes.delete(`${e}:${unit.sample}`);
-        if (!s.ok) {
-          if (!o.skipBadSamples) throw s.error;
-          stats.skipped++;
-          events.emit('warning', `skipped sample ${unit.position} of epoch ${e}${unit.part ? ` (crop batch ${unit.part.index + 1} of ${unit.part.count})` : ''}: ${(s.error as Error)?.message ?? String(s.error)}`);
-          continue;
-        }
-        noteUnit(s.value);
-        // A bigger unit than any before: the ring may have to shrink to stay in budget.
-        if (budget.noteWork(s.value.workBytes)) fitRing();
-        for (const r of expand > 1 ? splitUnit(s.value, expand, st.cropsPerBatch) : [s.value]) {
-          const a = await asm.add(expand > 1 ? next : s.index, r);
-          next++;
-          if (a) {
-            yield hand(a);
-            lifetimes.asked();
-          }
-        }
-      }
-      const last = asm.finish();
-      if (last) {
-        yield hand(last);
-        lifetimes.asked();
-      }
-      finished = true;
-    } finally {
-      if (!finished) {
-        // Left early (break, error, abort): no unit may still write into a slot given back.
-        await d.stop();
-        asm.releaseUnused();
-        for (const k of [...partPrefixes.keys()]) if (k.startsWith(`${e}:`)) partPrefixes.delete(k);
-      }
-      if (dispatcher === d) dispatcher = undefined;
-    }
+    yield* runEpoch(deps, plan, { signal: eo.signal, copy: eo.copy ?? o.copyBatches ?? false });
   }
 
   async function* batches(bo: EpochOptions & { start?: number; epochs?: number } = {}): AsyncGenerator<Batch> {
@@ -314,7 +192,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   // The prefix is deterministic, so the full chain on this thread equals a
   // cached prefix finished by the tail, bit for bit (chain.ts).
   async function sample(e: number, index: number, ao?: ApplyOptions): Promise<Sample> {
-    if (closed) throw new VoxelpipeError('ERR_ABORTED', 'the pipeline is closed');
+    checkOpen();
     const { items, positions } = planner.plan(e);
     if (!Number.isInteger(index) || index < 0 || index >= items.length)
       throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `pipeline: sample ${index} of epoch ${e} does not exist (the epoch has ${items.length}: 0..${items.length - 1})`);
@@ -388,9 +266,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         transformMs: stats.transformNames.map((name, i) => ({ name, meanMs: stats.samples ? (stats.transformNs[i] ?? 0) / stats.samples / 1e6 : 0 })),
         ...(pool ? { pool } : {}),
         ring: ring.stats(),
-        copiedUnits: counters.placed,
+        copiedUnits: stats.placed,
         ...(cache ? { cache: cache.stats() } : {}),
-        ...(o.cacheDir ? { diskCache: { ...disk } } : {}),
+        ...(o.cacheDir ? { diskCache: { ...units.disk } } : {}),
         ...(budget.estimate() ? { memory: budget.estimate() } : {}),
       };
     },
@@ -401,12 +279,4 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       ring.clear();
     },
   };
-}
-
-/** An item's category for balanced sampling: a class index, a name, or the index of a one-hot vector. */
-function categoryOf(v: unknown): string | number | undefined {
-  if (typeof v === 'number' || typeof v === 'string') return v;
-  if (Array.isArray(v) && v.length === 1 && (typeof v[0] === 'number' || typeof v[0] === 'string')) return v[0];
-  if (Array.isArray(v) && v.length > 1 && v.every((x) => x === 0 || x === 1) && v.filter((x) => x === 1).length === 1) return v.indexOf(1);
-  return undefined;
 }

@@ -79,3 +79,19 @@ export class EpochPlanner {
     return { epoch: e, items, positions, units };
   }
 }
+
+/**
+ * What sampling knows of each datalist item: its element weight, its
+ * category (a class index, a name, or the index of a one-hot vector, read
+ * from `categoryField`) and a name for messages.
+ */
+export function samplingItemsOf(items: readonly Record<string, unknown>[], categoryField: string, name: (i: number) => string): SamplingItem[] {
+  return items.map((it, i) => ({ weight: typeof it.weight === 'number' ? it.weight : undefined, category: categoryOf(it[categoryField]), name: name(i) }));
+}
+
+function categoryOf(v: unknown): string | number | undefined {
+  if (typeof v === 'number' || typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length === 1 && (typeof v[0] === 'number' || typeof v[0] === 'string')) return v[0];
+  if (Array.isArray(v) && v.length > 1 && v.every((x) => x === 0 || x === 1) && v.filter((x) => x === 1).length === 1) return v.indexOf(1);
+  return undefined;
+}
