@@ -50,6 +50,8 @@ export function decodeFrame(img: DicomImage, f: number, maxBytes: number): Voxel
       const sof = parseJpegFrame(frame, img.file);
       if (sof.precision !== 8 || img.bitsAllocated !== 8)
         throw fileError('ERR_UNSUPPORTED_DATATYPE', img.file, `DICOM transfer syntax ${syntaxName(ts)} with ${sof.precision}-bit samples not supported (jpeg-js decodes 8-bit only)`);
+      if (sof.sof !== 0xc0 && sof.sof !== 0xc1 && sof.sof !== 0xc2)
+        throw fileError('ERR_UNSUPPORTED_DATATYPE', img.file, `JPEG frame ${f + 1} is of type SOF${sof.sof - 0xc0}, not the baseline/extended/progressive frame its transfer syntax ${syntaxName(ts)} says`);
       // DICOM says what the JPEG components are: RGB means no YCbCr -> RGB conversion (PS3.5 8.2.1).
       const dec = decodeJpegRgb(frame, img.file, maxBytes, img.samples === 3 ? !img.photometric.startsWith('RGB') : undefined);
       if (dec.width !== img.columns || dec.height !== img.rows)

@@ -1,15 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { fileError, formatBytes, fromFsError } from '../../util/errors.js';
+import { fileError, formatBytes } from '../../util/errors.js';
 import { DTYPE_INFO, allocArray, viewArray, type ArrayDType, type VoxelArray } from '../../volume/dtype.js';
 import type { Volume, VolumeMeta } from '../../volume/volume.js';
 import { numElements } from '../../volume/volume.js';
 import { gunzipAll, gunzipPrefix, isGzip, maxInflatedSize } from '../gzip.js';
-import { headerAffine } from './geometry.js';
+import { finiteHeaderAffine } from './geometry.js';
 import { MAX_HEADER_BYTES, parseNiftiHeader, type NiftiHeader } from './header.js';
 import { SPATIAL_UNITS, TEMPORAL_UNITS } from './datatypes.js';
-import { defaultMaxBytes, type ReadOptions } from '../options.js';
+import { maxBytesOf, type ReadOptions } from '../options.js';
 import { readFileHead } from '../detect.js';
+import type { ReferencedBy } from '../file.js';
+import { readWhole } from '../raw.js';
 
 const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -30,7 +31,7 @@ export interface NiftiHeaderInfo {
  * the file and the byte limit.
  */
 export function readNiftiHeader(file: string, options: ReadOptions = {}): NiftiHeaderInfo {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes();
+  const maxBytes = maxBytesOf(options);
   const head = readFileHead(file, MAX_HEADER_BYTES);
   const header = parseNiftiHeader(head.bytes, file);
   const info = describe(file, header);
@@ -39,7 +40,7 @@ export function readNiftiHeader(file: string, options: ReadOptions = {}): NiftiH
   if (info.dataFile === file) {
     checkFits(file, header, need, head.gzip ? maxInflatedSize(head.size) : head.size, head.gzip);
   } else {
-    const data = readFileHead(info.dataFile, 0);
+    const data = readFileHead(info.dataFile, 0, imageOf(file));
     checkFits(info.dataFile, header, need, data.gzip ? maxInflatedSize(data.size) : data.size, data.gzip);
   }
   return info;
@@ -55,8 +56,8 @@ export function readNiftiHeader(file: string, options: ReadOptions = {}): NiftiH
  * the byte order must be swapped in place, or values scaled.
  */
 export function readNifti(file: string, options: ReadOptions = {}): Volume {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes();
-  const raw = readWhole(file);
+  const maxBytes = maxBytesOf(options);
+  const raw = readWhole(file, maxBytes);
   const gz = isGzip(raw);
   const headBytes = gz ? gunzipPrefix(raw, MAX_HEADER_BYTES, file) : raw;
   const header = parseNiftiHeader(headBytes, file);
@@ -71,7 +72,7 @@ export function readNifti(file: string, options: ReadOptions = {}): Volume {
     bytes = gz ? gunzipAll(raw, header.voxOffset + need, maxBytes + header.voxOffset, file) : raw;
   } else {
     dataFile = info.dataFile;
-    const img = readWhole(dataFile);
+    const img = readWhole(dataFile, maxBytes, imageOf(file));
     const imgGz = isGzip(img);
     checkFits(dataFile, header, need, imgGz ? maxInflatedSize(img.length) : img.length, imgGz);
     bytes = imgGz ? gunzipAll(img, header.voxOffset + need, maxBytes + header.voxOffset, dataFile) : img;
@@ -97,8 +98,17 @@ export function readNifti(file: string, options: ReadOptions = {}): Volume {
   return applyScaling(volume, header, options.scaling ?? 'apply', file);
 }
 
+/** The header of a pair names its image file by convention (x.hdr -> x.img). */
+function imageOf(file: string): ReferencedBy {
+  return { file, field: 'image file' };
+}
+
 function describe(file: string, h: NiftiHeader): NiftiHeaderInfo {
   const spacing = h.shape.map((_, i) => h.pixdim[i + 1]);
+  spacing.forEach((s, i) => {
+    if (!Number.isFinite(s)) throw fileError('ERR_BAD_HEADER', file, `pixdim[${i + 1}] is ${s}, expected a finite voxel size`);
+  });
+  const { affine, fallback } = finiteHeaderAffine(h, file);
   const isPair = h.format === 'nifti1-pair' || h.format === 'nifti2-pair' || h.format === 'analyze';
   const meta: VolumeMeta = {
     filename: file,
@@ -122,12 +132,13 @@ function describe(file: string, h: NiftiHeader): NiftiHeaderInfo {
     });
   }
   if (h.shape.length >= 4) meta.repetitionTime = h.pixdim[4];
+  if (fallback) meta.affineFallback = fallback;
   return {
     header: h,
     dataFile: isPair ? imgPathFor(file) : file,
     shape: h.shape.slice(),
     spacing,
-    affine: headerAffine(h),
+    affine,
     meta,
   };
 }
@@ -165,14 +176,6 @@ function checkFits(file: string, h: NiftiHeader, need: number, capacity: number,
         ? `header declares ${need} bytes of voxel data, more than this ${formatBytes(Math.round((capacity - 1024) / 1032))} gzip file can hold`
         : `header declares ${need} bytes of voxel data at offset ${h.voxOffset}, but the file holds only ${capacity} bytes`,
     );
-}
-
-function readWhole(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw fromFsError(e, file, 'read');
-  }
 }
 
 /** Voxels as a typed array over `bytes` (in place when aligned and in host order). */
