@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
+import { clipText } from '../util/errors.js';
 import { formatZodIssues, jsonPath, showValue } from '../util/schema-errors.js';
 import { closestNames, didYouMean } from '../util/suggest.js';
 import { CLARA_TRANSFORM_NAMES, NAME_HINTS } from './clara-names.js';
@@ -142,9 +143,10 @@ function parseEntry(entry: unknown, path: string, ctx: ChainContext): Parsed | u
 
 /** `unknown transform "X" (did you mean ...?)`, with the Clara name for MONAI / Clara 2 names. */
 export function unknownNameText(name: string, checker?: TransformChecker): string {
-  if (NAME_HINTS[name]) return `unknown transform "${name}" (did you mean ${NAME_HINTS[name]}?)`;
+  // Own keys only: a transform named "toString" must not find Object.prototype.toString.
+  if (Object.hasOwn(NAME_HINTS, name)) return `unknown transform "${name}" (did you mean ${NAME_HINTS[name]}?)`;
   if ((PIPELINE_NAMES as readonly string[]).includes(name)) return `"${name}" is an image pipeline, not a transform (it belongs in image_pipeline)`;
-  return `unknown transform "${name}"${didYouMean(name, knownTransformNames(checker))}`;
+  return `unknown transform "${clipText(name)}"${didYouMean(name, knownTransformNames(checker))}`;
 }
 
 /**
@@ -206,7 +208,7 @@ export class RefIndex {
       return `"${ref}" is ambiguous: ${named.length} train transforms are named ${ref} (${named.map((s) => s.jsonPath).join(', ')}); give them aliases ("${ref}#alias") and ref the alias`;
     const candidates = [...this.byAlias.keys(), ...this.byName.keys()];
     const close = closestNames(ref, candidates);
-    return `no train transform is named or aliased "${ref}"${close.length ? didYouMean(ref, candidates) : candidates.length ? ` (train has ${candidates.join(', ')})` : ' (train has no pre_transforms)'}`;
+    return `no train transform is named or aliased "${clipText(ref)}"${close.length ? didYouMean(ref, candidates) : candidates.length ? ` (train has ${candidates.join(', ')})` : ' (train has no pre_transforms)'}`;
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { VoxelpipeError } from '../util/errors.js';
+import { VoxelpipeError, clipText } from '../util/errors.js';
 import { jsonPath, showValue } from '../util/schema-errors.js';
 import { closestNames, didYouMean } from '../util/suggest.js';
 import { CLARA_TRANSFORM_NAMES, IGNORED_SECTION_KEYS, SECTION_KEYS } from './clara-names.js';
@@ -24,6 +24,7 @@ import {
   type Task,
 } from './pipeline.js';
 import {
+  Expander,
   applyPathOverride,
   buildVariables,
   isPathOverride,
@@ -141,6 +142,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
     else top[k] = v;
   }
   const vars = buildVariables(top, env, overrides);
+  const expander = new Expander(vars);
   const root = options.mmar !== undefined ? resolve(cwd, options.mmar) : dirname(configFile);
   const ctx: ChainContext = { checker: options.registry, root, report };
 
@@ -155,7 +157,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
     }
     const used: Record<string, Json> = {};
     for (const [k, v] of Object.entries(sec)) {
-      if (SECTION_KEYS.includes(k)) used[k] = substitute(v, vars, jsonPath(s, k), report);
+      if (SECTION_KEYS.includes(k)) used[k] = substitute(v, expander, jsonPath(s, k), report);
       else if (IGNORED_SECTION_KEYS.includes(k) || closestNames(k, SECTION_KEYS).length === 0) ignored.push(jsonPath(s, k));
       else report(`${jsonPath(s, k)}: unknown key${didYouMean(k, SECTION_KEYS)}`);
     }
@@ -238,7 +240,7 @@ function parsePipeline(section: Section, entry: Json | undefined, vars: Readonly
   if (!isPipelineName(name)) {
     const isTransform = CLARA_TRANSFORM_NAMES.includes(name);
     report(
-      `${jsonPath(path, 'name')}: unknown image pipeline "${name}"${isTransform ? ' (it is a transform: it belongs in pre_transforms)' : didYouMean(name, PIPELINE_NAMES)}`,
+      `${jsonPath(path, 'name')}: unknown image pipeline "${clipText(name)}"${isTransform ? ' (it is a transform: it belongs in pre_transforms)' : didYouMean(name, PIPELINE_NAMES)}`,
     );
     return undefined;
   }
