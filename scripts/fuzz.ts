@@ -7,13 +7,19 @@
  * outcomes and writes a reproducer of every failure to --out (default
  * fuzz-out/): the case's files and a case.json with the seed, the mutations
  * and a replay command. Exit code 1 when any case failed.
+ *
+ * `npm run fuzz -- --replay DIR[,DIR...] [--adopt [FOLDER]]` runs reproducers
+ * again; with --adopt, each one that now ends well is copied into
+ * test/fixtures/hostile (or FOLDER) with its outcome, where
+ * test/fuzz/regressions.test.ts replays it on every test run.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FuzzPool } from '../test/fuzz/pool.js';
+import { adoptFixture, loadReproducer } from '../test/fuzz/reproducer.js';
 import { formatTable, runFuzz } from '../test/fuzz/run.js';
 import { FORMATS } from '../test/fuzz/seeds.js';
-import type { FuzzCase } from '../test/fuzz/mutate.js';
 
 function args(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -27,16 +33,17 @@ function args(argv: string[]): Record<string, string> {
   return out;
 }
 
-async function replay(dir: string): Promise<void> {
-  const meta = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8'));
-  const files = readdirSync(join(dir, 'files')).map((name) => ({ name, bytes: readFileSync(join(dir, 'files', name)) }));
-  for (const [name, s] of Object.entries(meta.specials ?? {})) files.push({ ...(s as object), name } as never);
-  const c: FuzzCase = { format: meta.format, seed: meta.seed, ops: meta.ops, files, target: meta.target, ...(meta.set ? { set: meta.set } : {}) };
-  const pool = new FuzzPool({ size: 1, timeoutMs: Number(meta.timeoutMs ?? 30000), root: resolve(dir, 'replay') });
+async function replay(dirs: string[], adoptInto?: string): Promise<void> {
+  const pool = new FuzzPool({ size: 1, timeoutMs: 30000, root: mkdtempSync(join(tmpdir(), 'voxelpipe-replay-')) });
   try {
-    const r = await pool.run(c);
-    console.log(`${dir}: ${r.outcome}${r.detail ? ` (${r.detail})` : ''} in ${r.ms.toFixed(0)} ms (was ${meta.outcome})`);
-    process.exitCode = r.outcome === 'ok' || r.outcome.startsWith('error:') ? 0 : 1;
+    for (const dir of dirs) {
+      const { meta, fuzzCase } = loadReproducer(dir);
+      const r = await pool.run(fuzzCase);
+      const fixed = r.outcome === 'ok' || r.outcome.startsWith('error:');
+      console.log(`${dir}: ${r.outcome}${r.detail ? ` (${r.detail})` : ''} in ${r.ms.toFixed(0)} ms (was ${meta.outcome})`);
+      if (!fixed) process.exitCode = 1;
+      else if (adoptInto) console.log(`  -> ${adoptFixture(dir, adoptInto, r.outcome)}`);
+    }
   } finally {
     pool.close();
   }
@@ -44,7 +51,8 @@ async function replay(dir: string): Promise<void> {
 
 async function main(): Promise<void> {
   const a = args(process.argv.slice(2));
-  if (a.replay) return replay(a.replay);
+  // --replay DIR[,DIR...]: run reproducers again; with --adopt, copy the fixed ones into the regression fixtures.
+  if (a.replay) return replay(a.replay.split(','), a.adopt === undefined ? undefined : resolve(a.adopt === 'true' ? 'test/fixtures/hostile' : a.adopt));
   const formats = a.formats ? a.formats.split(',') : [...FORMATS];
   for (const f of formats) if (!(FORMATS as readonly string[]).includes(f)) throw new Error(`unknown format ${f}; formats: ${FORMATS.join(', ')}`);
   const seconds = a.minutes !== undefined ? Number(a.minutes) * 60 : a.seconds !== undefined ? Number(a.seconds) : undefined;

@@ -370,14 +370,15 @@ function applyConfigOps(files: CaseFile[], ops: Op[]): void {
       trees[op.file] = setAt(trees[op.file], path, (old) => {
         switch (op.action) {
           case 'replace':
-            return op.value;
+            // A copy: later ops edit the tree in place, and must not edit the op (it is the reproducer).
+            return structuredClone(op.value);
           case 'delete':
             return DELETE;
           case 'deep':
             return deep(old, op.depth);
           case 'key': {
             const o: Record<string, unknown> = {};
-            Object.defineProperty(o, op.key, { value: op.value, enumerable: true, writable: true, configurable: true });
+            Object.defineProperty(o, op.key, { value: structuredClone(op.value), enumerable: true, writable: true, configurable: true });
             if (old !== null && typeof old === 'object' && !Array.isArray(old)) for (const [k, v] of Object.entries(old)) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
             return o;
           }

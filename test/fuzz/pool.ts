@@ -142,7 +142,8 @@ class Worker {
         p.resolve({ outcome: 'hang', detail: `no answer in ${this.options.timeoutMs} ms`, ms: Date.now() - started, vmPeakGrowth: 0, hwm: 0 });
       }, this.options.timeoutMs);
       this.pending = { id, resolve, timer, started };
-      this.child.send({ type: 'case', id, root: this.options.root, case: c });
+      // The ops only describe the case (for reproducers): the child needs its files.
+      this.child.send({ type: 'case', id, root: this.options.root, case: { ...c, ops: [] } });
     });
   }
 
