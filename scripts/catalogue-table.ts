@@ -51,10 +51,25 @@ function row(d: TransformDefinition): string {
 const registry = createDefaultRegistry();
 const defs = registry.definitions();
 const known = new Set(defs.map((d) => d.name));
-const lines = [
+const header = [
   '| name | status | family | args (`?` optional, `=` default) | kind | MONAI equivalent | summary |',
   '|---|---|---|---|---|---|---|',
-  ...defs.map(row),
+];
+const clara = defs.filter((d) => (d.vocabulary ?? 'clara') === 'clara');
+const monai = defs.filter((d) => d.vocabulary === 'monai');
+const lines = [
+  '### Clara 3.x names',
+  '',
+  ...header,
+  ...clara.map(row),
   ...CLARA_NAMES.filter((n) => !known.has(n)).map((n) => `| \`${n}\` | not yet | — | — | — | — | — |`),
+  '',
+  '### MONAI names (Clara 4, MONAI bundles)',
+  '',
+  'Each also answers to its `D` and `Dict` spellings (`ToTensorD`, `ToTensorDict`).',
+  '',
+  '| name | family | args (`?` optional, `=` default) | kind | summary |',
+  '|---|---|---|---|---|',
+  ...monai.map((d) => `| \`${d.name}\` | ${d.family} | ${describeArgs(d.args)} | ${d.isRandom ? 'random' : 'deterministic'} | ${cell(d.summary)} |`),
 ];
 console.log(lines.join('\n'));

@@ -13,3 +13,4 @@ export * from './cache/index.js';
 export * from './pipeline/index.js';
 export * from './preview/index.js';
 export * from './synthetic/index.js';
+export * from './evaluate/index.js';

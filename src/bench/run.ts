@@ -7,6 +7,7 @@ import { VoxelpipeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { ensureData, type Floors, type ModeResult, type WarmResult } from './measure.js';
 import { FULL, MODES, QUICK, type BenchProfile } from './spec.js';
+import { bridgeTargets, withBridge } from './bridge.js';
 
 /**
  * The orchestrating side of `voxelpipe bench`: makes the data, runs the
@@ -98,11 +99,11 @@ function child<T>(what: string, o: BenchOptions): Promise<T> {
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const p = profileOf(o.quick);
-  const modes = o.modes ? o.modes.map((n) => {
+  const modes = withBridge(o.modes ? o.modes.map((n) => {
     const m = MODES.find((x) => x.name === n);
     if (!m) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `bench: unknown mode "${n}" (modes: ${MODES.map((x) => x.name).join(', ')})`);
     return m;
-  }) : [...MODES];
+  }) : [...MODES], o.modes !== undefined, o.log);
   o.log(`data: ${resolve(o.dataDir, p.name)} (${p.dataset.train} volumes ${p.dataset.size}x${p.dataset.size}x${p.dataset.slices?.join('..')})\n`);
   const loadAvgStart = loadavg().map((x) => round(x));
   const data = ensureData(o.dataDir, p);
@@ -153,7 +154,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 /** Issue 9's targets, for the modes that ran. */
 export function targets(p: BenchProfile, f: Floors, modes: ModeResult[], backgroundLoad = 0): Target[] {
   const out: Target[] = [];
-  const ran = modes;
+  const ran = modes.filter((m) => m.mode !== 'bridge');
   const get = (name: string) => ran.find((m) => m.mode === name);
   for (const m of ran.filter((x) => x.mode.startsWith('uncached') || x.mode === 'persistent')) {
     const limit = (1.3 * f.gunzipMs) / m.workers;
@@ -185,6 +186,7 @@ export function targets(p: BenchProfile, f: Floors, modes: ModeResult[], backgro
     const note = cpus().length < 2 ? 'fewer than 2 cores' : backgroundLoad > 0.5 ? `not 2 idle cores: load average ${backgroundLoad.toFixed(1)} before the bench started` : undefined;
     out.push({ name: '2 workers >= 1.8 x 1 worker (crops/s)', value: round(ratio), limit: 1.8, unit: 'x', ok: ratio >= 1.8, note });
   }
+  out.push(...bridgeTargets(modes));
   return out;
 }
 
@@ -206,7 +208,7 @@ export function formatReport(r: BenchReport): string {
   const memcpy = memcpyCropsPerS(r);
   const head = ['mode', 'crops/s', 'epoch s', 'first batch ms', 'cache fill s', 'peak RSS MB', 'cached MB', 'vs floor'];
   const rows = r.modes.map((m) => {
-    const floor = m.mode.startsWith('smart')
+    const floor = m.mode.startsWith('smart') || m.mode === 'bridge'
       ? `memcpy / ${fmt(memcpy / m.cropsPerS, 1)}`
       : `gunzip/${m.workers} x ${fmt(m.medianEpochMs / (r.floors.gunzipMs / m.workers), 2)}`;
     const cachedMb = m.warm ? `${mb(m.warm.bytes)} disk` : m.bytesCached ? mb(m.bytesCached) : '-';

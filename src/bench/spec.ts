@@ -46,7 +46,7 @@ export const QUICK: BenchProfile = {
   floorRuns: 2,
 };
 
-export type ModeName = 'uncached-1' | 'uncached-2' | 'smart-r0' | 'smart-r25' | 'persistent';
+export type ModeName = 'uncached-1' | 'uncached-2' | 'smart-r0' | 'smart-r25' | 'persistent' | 'bridge';
 
 export interface ModeSpec {
   name: ModeName;
@@ -55,6 +55,8 @@ export interface ModeSpec {
   cache?: Omit<SmartCacheSettings, 'numCacheObjects'> & { numCacheObjects: 'all' };
   /** Reads every prefix from a warm persistent (disk) cache, warmed beforehand in its own process. */
   persistent?: boolean;
+  /** Consumed from Python through `voxelpipe serve` (bridge.ts). */
+  bridge?: boolean;
 }
 
 export const MODES: readonly ModeSpec[] = [
@@ -63,6 +65,7 @@ export const MODES: readonly ModeSpec[] = [
   { name: 'smart-r0', label: 'Smart Cache N=all r=0, 2 workers', workers: 2, cache: { numCacheObjects: 'all', replacePercent: 0 } },
   { name: 'smart-r25', label: 'Smart Cache N=all r=0.25, 2 workers', workers: 2, cache: { numCacheObjects: 'all', replacePercent: 0.25 } },
   { name: 'persistent', label: 'warm persistent cache, 2 workers', workers: 2, persistent: true },
+  { name: 'bridge', label: 'Smart Cache N=all r=0, 2 workers, to Python (numpy)', workers: 2, cache: { numCacheObjects: 'all', replacePercent: 0 }, bridge: true },
 ];
 
 export function modeSpec(name: string): ModeSpec | undefined {

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type ConfigSpec, type PipelineSpec, type Section } from '../config/load-config.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { createPipeline, type Pipeline } from '../pipeline/engine.js';
+import type { PipelineOptions } from '../pipeline/options.js';
 import { pipelineOptionsFromSpec, type RunOverrides } from '../pipeline/from-config.js';
+import { evaluationPipelineOptions } from '../evaluate/pipeline-options.js';
 import { VoxelpipeError } from '../util/errors.js';
 
 /**
@@ -16,6 +19,12 @@ import { VoxelpipeError } from '../util/errors.js';
 export interface CliIO {
   out: (s: string) => void;
   err: (s: string) => void;
+}
+
+/** voxelpipe's version (package.json). */
+export function voxelpipeVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
 }
 
 /** A commander parser for whole numbers >= `min`. */
@@ -42,38 +51,61 @@ export interface PipelineCliOpts {
   config: string;
   env?: string;
   mmar?: string;
-  section: Section;
+  /** Default: train; an evaluation config (config_validation.json) has only validate. */
+  section?: Section;
   seed: number;
   set?: string[];
 }
 
-/** Adds --config, --env, --mmar, --section, --seed, --set to a command. */
-export function pipelineCliOptions(cmd: Command, seedHelp = 'seed of every random draw (same seed, same batches)'): Command {
+/** Adds --config, --env, --mmar, --set to a command. */
+export function configCliOptions(cmd: Command, configHelp = 'Clara config (config/config_train.json)'): Command {
   return cmd
-    .requiredOption('-c, --config <file>', 'Clara config (config/config_train.json)')
+    .requiredOption('-c, --config <file>', configHelp)
     .option('-e, --env <file>', 'environment.json (default: beside the config)')
     .option('-m, --mmar <dir>', 'MMAR root that relative paths resolve against (default: the config folder)')
-    .option('--section <name>', 'train or validate', sectionArg, 'train' as Section)
-    .option('--seed <n>', seedHelp, intArg(0), 0)
     .option('--set <KEY=VALUE...>', 'override a variable or a dotted config path (repeatable)', collect);
+}
+
+/** Adds --config, --env, --mmar, --section, --seed, --set to a command. */
+export function pipelineCliOptions(cmd: Command, seedHelp = 'seed of every random draw (same seed, same batches)'): Command {
+  return configCliOptions(cmd)
+    .option('--section <name>', 'train or validate (default: train; an evaluation config such as config_validation.json has only validate)', sectionArg)
+    .option('--seed <n>', seedHelp, intArg(0), 0);
 }
 
 export interface OpenedPipeline {
   config: ConfigSpec;
   spec: PipelineSpec;
   pipeline: Pipeline;
+  /** The options the pipeline was made with. */
+  options: PipelineOptions;
   /** The datalist's `labels` (value -> name), when it has them. */
   labels?: Record<string, string>;
 }
 
-/** Loads the config and makes the section's pipeline (the caller closes it); config warnings go to `io.err` unless `quiet`. */
-export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOverrides = {}, quiet = false): OpenedPipeline {
+/** Loads the config and picks the section (no pipeline made); config warnings go to `io.err` unless `quiet`. */
+export function openSection(opts: PipelineCliOpts, io: CliIO, quiet = false): Omit<OpenedPipeline, 'pipeline' | 'options'> {
   const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry() });
   if (!quiet) for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
-  const spec = config[opts.section];
-  if (!spec) throw new VoxelpipeError('ERR_CONFIG', `${opts.config}: has no "${opts.section}" section with an image_pipeline`);
-  const pipeline = createPipeline(pipelineOptionsFromSpec(config, spec, { seed: opts.seed, ...overrides }));
-  return { config, spec, pipeline, labels: datalistLabels(spec.datalist.file) };
+  const section = opts.section ?? (config.evaluation ? 'validate' : 'train');
+  const spec = config[section];
+  if (!spec)
+    throw new VoxelpipeError(
+      'ERR_CONFIG',
+      config.evaluation
+        ? `${opts.config}: an evaluation config has one pipeline (validate), not "${section}"; leave out --section`
+        : `${opts.config}: has no "${section}" section with an image_pipeline`,
+    );
+  return { config, spec, labels: datalistLabels(spec.datalist.file) };
+}
+
+/** Loads the config and makes the section's pipeline (the caller closes it); config warnings go to `io.err` unless `quiet`. */
+export function openPipeline(opts: PipelineCliOpts, io: CliIO, overrides: RunOverrides = {}, quiet = false): OpenedPipeline {
+  const { config, spec, labels } = openSection(opts, io, quiet);
+  const run = { seed: opts.seed, ...overrides };
+  const options = config.evaluation ? evaluationPipelineOptions(config, run) : pipelineOptionsFromSpec(config, spec, run);
+  const pipeline = createPipeline(options);
+  return { config, spec, pipeline, options, labels };
 }
 
 /** The `labels` object of an MSD-style datalist (`{"0": "background", "1": "spleen"}`), if any. */

@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
 import { isVoxelpipeError } from '../util/errors.js';
-import type { CliIO } from './common.js';
+import { voxelpipeVersion, type CliIO } from './common.js';
 import { inspectCommand } from './commands/inspect.js';
 import { convertCommand } from './commands/convert.js';
 import { validateCommand } from './commands/validate.js';
@@ -11,6 +10,9 @@ import { benchCommand } from './commands/bench.js';
 import { previewCommand } from './commands/preview.js';
 import { profileCommand } from './commands/profile.js';
 import { demoCommand } from './commands/demo.js';
+import { serveCommand } from './commands/serve.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { viewCommand } from './commands/view.js';
 
 export type { CliIO } from './common.js';
 
@@ -19,15 +21,10 @@ const defaultIO: CliIO = {
   err: (s) => process.stderr.write(s),
 };
 
-function version(): string {
-  const require = createRequire(import.meta.url);
-  return (require('../../package.json') as { version: string }).version;
-}
-
 export function buildProgram(io: CliIO): Command {
   const program = new Command('voxelpipe')
     .description('Feed medical images to neural networks: read, transform, cache and batch volumes (Clara Train 3.x compatible).')
-    .version(version())
+    .version(voxelpipeVersion())
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
@@ -40,6 +37,9 @@ export function buildProgram(io: CliIO): Command {
   program.addCommand(previewCommand(io));
   program.addCommand(profileCommand(io));
   program.addCommand(demoCommand(io));
+  program.addCommand(serveCommand(io));
+  program.addCommand(evaluateCommand(io));
+  program.addCommand(viewCommand(io));
   // addCommand does not pass settings down: without this a bad option value in
   // a subcommand would print to process.stderr and exit the process.
   for (const cmd of program.commands) cmd.copyInheritedSettings(program);

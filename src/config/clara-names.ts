@@ -65,14 +65,44 @@ export const CLARA_TRANSFORM_NAMES: readonly string[] = Object.freeze([
 ]);
 
 /**
- * Names users bring from elsewhere, with the Clara 3.x name to use instead:
- * Clara 2.x (TLT) names renamed in 3.x (§4.9) and MONAI / Clara 4 names (§4.10).
+ * Clara 2.x (Transfer Learning Toolkit) transform names and their Clara 3
+ * names: NVIDIA's "Converting from previous TLT" table (CLARA-3.1.md §4.9)
+ * and the renames real 2.x configs show. A 2.x config is refused at each
+ * such name with the 3.x name, since the args changed too and running it
+ * silently under the new name would be a guess.
  */
+export const CLARA2_TRANSFORM_NAMES: Readonly<Record<string, string>> = Object.freeze({
+  LoadNifty: 'LoadNifti',
+  VolumeTo4DArray: 'ConvertToChannelsFirst',
+  TransformVolumeCropROIFastPosNegRatio: 'FastPosNegRatioCropROI',
+  CropSubVolumeBatchPosNegRatio: 'CropByPosNegRatio (FastCropByPosNegRatio for fast_crop: true)',
+  CropSubVolumeRandomWithinBounds: 'CropFixedSizeRandomCenter',
+  FlipAxisRandom: 'RandomAxisFlip',
+  AugmentIntensityRandomScaleShift: 'ScaleShiftIntensity',
+  BratsConvertLabels: 'ConvertToMultiChannelBasedOnBratsClasses',
+});
+
+/**
+ * Clara 2.x image pipeline args (BaseImagePipeline's signature, CLARA-3.1.md
+ * §1.2) and the Clara 3 arg that replaced each.
+ */
+export const CLARA2_PIPELINE_ARGS: Readonly<Record<string, string>> = Object.freeze({
+  crop_size: 'output_crop_size',
+  num_channels: 'output_image_channels',
+  num_label_channels: 'output_label_channels',
+  batch_size: 'output_batch_size',
+  data_format: 'output_data_format',
+  num_data_dims: 'output_data_dims',
+  label_format: 'output_label_format',
+});
+
+/** `X is Clara 2.x; Clara 3 calls it Y`, the one line for a Clara 2.x name or arg. */
+export function clara2Text(name: string, clara3: string): string {
+  return `${name} is Clara 2.x; Clara 3 calls it ${clara3}`;
+}
+
+/** MONAI / Clara 4 names users bring, with the Clara 3.x name to use instead (CLARA-3.1.md §4.10). */
 export const NAME_HINTS: Readonly<Record<string, string>> = Object.freeze({
-  LoadNifty: 'LoadNifti (renamed in Clara 3.x)',
-  TransformVolumeCropROIFastPosNegRatio: 'FastPosNegRatioCropROI (renamed in Clara 3.x)',
-  CropSubVolumeBatchPosNegRatio: 'CropByPosNegRatio (renamed in Clara 3.x)',
-  VolumeTo4DArray: 'ConvertToChannelsFirst (renamed in Clara 3.x)',
   LoadImaged: 'LoadNifti (LoadImaged is a MONAI name)',
   LoadNiftid: 'LoadNifti (LoadNiftid is a MONAI name)',
   AddChanneld: 'ConvertToChannelsFirst (AddChanneld is a MONAI name)',

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { clipText } from '../util/errors.js';
 import { formatZodIssues, jsonPath, showValue } from '../util/schema-errors.js';
 import { closestNames, didYouMean } from '../util/suggest.js';
-import { CLARA_TRANSFORM_NAMES, NAME_HINTS } from './clara-names.js';
+import { CLARA2_TRANSFORM_NAMES, CLARA_TRANSFORM_NAMES, NAME_HINTS, clara2Text } from './clara-names.js';
 import { PIPELINE_NAMES } from './pipeline.js';
 
 /**
@@ -141,9 +141,10 @@ function parseEntry(entry: unknown, path: string, ctx: ChainContext): Parsed | u
   return { kind: 'def', spec: { name, ...(alias ? { alias } : {}), args, jsonPath: path, known }, disabled: disabled === true };
 }
 
-/** `unknown transform "X" (did you mean ...?)`, with the Clara name for MONAI / Clara 2 names. */
+/** `unknown transform "X" (did you mean ...?)`, with the Clara 3 name for Clara 2.x and MONAI names. */
 export function unknownNameText(name: string, checker?: TransformChecker): string {
   // Own keys only: a transform named "toString" must not find Object.prototype.toString.
+  if (Object.hasOwn(CLARA2_TRANSFORM_NAMES, name)) return clara2Text(name, CLARA2_TRANSFORM_NAMES[name]);
   if (Object.hasOwn(NAME_HINTS, name)) return `unknown transform "${name}" (did you mean ${NAME_HINTS[name]}?)`;
   if ((PIPELINE_NAMES as readonly string[]).includes(name)) return `"${name}" is an image pipeline, not a transform (it belongs in image_pipeline)`;
   return `unknown transform "${clipText(name)}"${didYouMean(name, knownTransformNames(checker))}`;

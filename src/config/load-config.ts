@@ -14,6 +14,9 @@ import {
   type TransformSpec,
 } from './components.js';
 import { readJsonFile } from './json.js';
+import { isEvaluationConfig, loadEvaluationConfig, type EvaluationSpec } from './evaluation.js';
+import { takeSearchSpace } from './search-space.js';
+import { applySearchPoint, searchVariableFor, type SearchVariableReport } from './search-point.js';
 import {
   PIPELINE_NAMES,
   isPipelineName,
@@ -96,8 +99,12 @@ export interface ConfigSpec {
   variables: Record<string, Json>;
   train?: PipelineSpec;
   validate?: PipelineSpec;
+  /** An evaluation config (config_validation.json): its inferer, metrics, writers...; its data pipeline is `validate`. */
+  evaluation?: EvaluationSpec;
   /** JSON paths of Clara keys voxelpipe does not act on (model, loss, ...). */
   ignored: string[];
+  /** The AutoML search space (`search` / `apply` blocks), with the values in use; empty without one. */
+  search: SearchVariableReport[];
   /** One-line warnings, the ignored keys first (as one line). */
   warnings: string[];
 }
@@ -128,9 +135,18 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
 
   const overrides = parseOverrides(options.set ?? []);
   const config = structuredClone(raw);
-  for (const o of overrides) if (isPathOverride(o)) applyPathOverride(config, o);
+  // Evaluation configs (config_validation.json, src/config/evaluation.ts) have no sections and no AutoML search.
+  if (isEvaluationConfig(config)) {
+    for (const o of overrides) if (isPathOverride(o)) applyPathOverride(config, o);
+    const root = options.mmar !== undefined ? resolve(cwd, options.mmar) : dirname(configFile);
+    return loadEvaluationConfig({ display: options.config, configFile, envFile, env, overrides, config, registry: options.registry, root });
+  }
+  // AutoML (search-space.ts): search / apply blocks come out; a --set naming a search variable picks a point.
+  const automl = takeSearchSpace(config, SECTIONS, options.registry);
+  for (const o of overrides) if (isPathOverride(o) && !searchVariableFor(automl.space, o)) applyPathOverride(config, o);
+  const point = applySearchPoint(config, automl.space, overrides);
 
-  const problems: string[] = [];
+  const problems: string[] = [...automl.problems, ...point.problems];
   const report = (p: string) => problems.push(p);
   const ignored: string[] = [];
   const top: Record<string, Json> = {};
@@ -187,7 +203,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
     indexChain(train.pre, index);
     indexChain(train.batch, index);
   }
-  const spec: ConfigSpec = { configFile, ...(envFile ? { envFile } : {}), root, variables: {}, ignored, warnings: [] };
+  const spec: ConfigSpec = { configFile, ...(envFile ? { envFile } : {}), root, variables: {}, ignored, search: point.report, warnings: [] };
   for (const [s, chain] of chains) {
     const pre = resolveChain(chain.pre, index, ctx);
     const batch = resolveChain(chain.batch, index, ctx);
@@ -197,6 +213,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
   if (problems.length > 0) throw configError(options.config, problems);
 
   for (const [k, v] of vars) spec.variables[k] = v.value;
+  spec.warnings.push(...point.warnings);
   if (ignored.length > 0) spec.warnings.push(`ignoring Clara keys voxelpipe does not use: ${ignored.join(', ')}`);
   for (const s of SECTIONS) {
     const a = spec[s]?.imagePipeline.args;

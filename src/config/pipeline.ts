@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { dtypeArg } from '../transforms/args.js';
 import { formatZodIssues, jsonPath } from '../util/schema-errors.js';
 import { didYouMean } from '../util/suggest.js';
+import { CLARA2_PIPELINE_ARGS, clara2Text } from './clara-names.js';
+import { parseByteSize } from './byte-size.js';
 
 /**
  * The `image_pipeline` entry: Clara's 14 pipeline classes (CLARA-3.1.md
@@ -62,6 +64,15 @@ const labelFormat = z
   .union([count(1), z.array(count(1)).min(1)])
   .transform((v) => (typeof v === 'number' ? [v] : v));
 
+/** `max_memory`: bytes, or "8GB" / "512MiB" (byte-size.ts), as whole bytes. */
+const byteSize = z.unknown().transform((v, ctx) => {
+  const r = parseByteSize(v);
+  if ('bytes' in r) return r.bytes;
+  // The problem already shows the value: no input, so the formatter adds no second "got".
+  ctx.addIssue({ code: 'custom', message: r.problem, input: undefined });
+  return z.NEVER;
+});
+
 const baseArgs = {
   data_list_file_path: z.string().min(1),
   /** Default (not Clara's: Clara required it): the datalist file's folder, as MONAI's load_decathlon_datalist. */
@@ -71,7 +82,11 @@ const baseArgs = {
   output_data_format: z.enum(['channels_first', 'channels_last']).default('channels_first'),
   /** Default: the length of output_crop_size (real configs give [384, 384] without output_data_dims: 2). */
   output_data_dims: z.union([z.literal(2), z.literal(3)]).optional(),
-  output_image_channels: count(1).default(1),
+  /**
+   * Clara's signature defaults it to 1, but real configs leave it out while
+   * producing more channels (multi-modal images): checked only when given.
+   */
+  output_image_channels: count(1).optional(),
   output_image_dtype: dtypeArg.default('float32'),
   output_batch_size: count(0).default(10),
   batched_by_transforms: z.boolean().default(false),
@@ -87,12 +102,19 @@ const baseArgs = {
   cache_dir: z.string().min(1).optional(),
   /** voxelpipe: refuse a Smart Cache larger than this many bytes; `--cache-max-bytes` overrides it. */
   cache_max_bytes: count(1).optional(),
+  /**
+   * voxelpipe: the memory budget of the pipeline (prefix outputs, crops and
+   * batches in flight and ready), in bytes or as "8GB" / "512MiB"; the
+   * engine keeps what it holds under it. `--max-memory` overrides it.
+   */
+  max_memory: byteSize.optional(),
   /** Normally injected from the section's pre_transforms / batch_transforms; accepted here too. */
   transforms: z.array(z.unknown()).optional(),
   batch_transforms: z.array(z.unknown()).optional(),
 };
 const segmentationArgs = {
-  output_label_channels: count(1).default(1),
+  /** As output_image_channels: a BraTS chain makes 3 label channels without saying so; checked only when given. */
+  output_label_channels: count(1).optional(),
   output_label_dtype: dtypeArg.default('float32'),
 };
 const classificationArgs = {
@@ -142,6 +164,7 @@ function schemaFor(cls: PipelineClass) {
 
 /** Why an arg another pipeline class takes is not allowed on this one. */
 function notForThisClass(key: string, cls: PipelineClass): string | undefined {
+  if (Object.hasOwn(CLARA2_PIPELINE_ARGS, key)) return clara2Text(key, CLARA2_PIPELINE_ARGS[key]);
   if (key in cacheArgs && !cls.withCache) return `only the *WithCache pipelines take ${key} (use ${cls.name}WithCache for Smart Cache)`;
   if (key in kerasArgs && !cls.keras) return `only the Keras pipelines take ${key} (e.g. ${cls.task === 'classification' ? 'ClassificationKerasImagePipeline' : 'SegmentationKerasImagePipeline'})`;
   if (key in segmentationArgs && cls.task === 'classification') return `${key} is a segmentation arg; ${cls.name} takes output_label_format`;

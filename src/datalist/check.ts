@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { readVolume, readVolumeHeader, type VolumeHeader } from '../io/index.js';
 import { DTYPE_INFO, type DType } from '../volume/dtype.js';
 import { numElements } from '../volume/volume.js';
@@ -6,13 +7,16 @@ import { isVoxelpipeError } from '../util/errors.js';
 import { jsonPath } from '../util/schema-errors.js';
 import type { ImagePipelineSpec } from '../config/index.js';
 import type { Item } from './datalist.js';
+import type { Json } from '../config/variables.js';
 
 /**
- * Checks the files of datalist items, reading headers only wherever it can
- * (`voxelpipe validate`): every file exists and its header parses, the
- * image, label and other file fields of an item agree in spatial shape and
- * affine, and label voxels are integers. A file's result is cached, so a
- * file listed in several items or sections is read (and reported) once.
+ * Checks the files of datalist items (`voxelpipe validate`): every file
+ * exists and decodes whole (by default: a corrupt gzip body or a cut-off
+ * file is found before training, not in the middle of it), or, in the
+ * fast headers-only pass, its header parses; the image, label and other
+ * file fields of an item agree in spatial shape and affine, and label
+ * voxels are integers. A file's result is cached, so a file listed in
+ * several items or sections is read (and reported) once.
  */
 
 export interface CheckOptions {
@@ -20,8 +24,6 @@ export interface CheckOptions {
   dims: number;
   /** Largest allowed difference between affine elements (mm). Default 1e-3. */
   affineTolerance?: number;
-  /** Read every voxel of every file (finds corruption inside compressed data; slow). */
-  deep?: boolean;
 }
 
 export interface ItemProblem {
@@ -42,30 +44,61 @@ export class FileChecks {
   private readonly headers = new Map<string, HeaderResult>();
   private readonly integers = new Map<string, string | null>();
   private readonly reported = new Set<string>();
+  private read = 0;
+  private decoded = 0;
   /** Files whose header was read. */
   get filesChecked(): number {
     return this.headers.size;
   }
+  /** Bytes of the files decoded whole so far (their size on disk; 0 in the headers-only pass). */
+  get bytesRead(): number {
+    return this.read;
+  }
+  /** Bytes the decoder produced for them (voxel arrays; what decoding costs, compressed or not). */
+  get bytesDecoded(): number {
+    return this.decoded;
+  }
 
-  constructor(private readonly deep = false) {}
+  /** `headersOnly`: read headers (and the gzip trailer) only, the fast pass; default: decode every file whole. */
+  constructor(private readonly headersOnly = false) {}
 
-  header(file: string): HeaderResult {
+  /** The file's header, after decoding the file whole unless headers-only; `label`: also check its voxels are integers. */
+  header(file: string, label = false): HeaderResult {
     let r = this.headers.get(file);
     if (!r) {
-      r = readHeader(file, this.deep);
+      r = this.check(file, label);
       this.headers.set(file, r);
     }
     return r;
   }
 
+  private check(file: string, label: boolean): HeaderResult {
+    try {
+      const header = readVolumeHeader(file);
+      if (!this.headersOnly) {
+        const data = readVolume(file).data;
+        this.read += sizeOnDisk(file);
+        this.decoded += data.byteLength;
+        // The voxels are at hand: check a label now rather than decode it a second time.
+        // (Scaled NIfTI data are floats even for an integer dtype, so the decoded array decides.)
+        if (label) this.integers.set(file, data instanceof Float32Array || data instanceof Float64Array ? firstNonInteger(file, data) : null);
+      } else if (gzipTrailerProblem(file, header)) {
+        // The trailer disagrees: confirm by reading the data (a valid multi-member gzip also ends this way).
+        readVolume(file);
+      }
+      return { ok: true, header };
+    } catch (e) {
+      return { ok: false, message: messageOf(e) };
+    }
+  }
+
   /** null when every voxel of a label is an integer, else what is wrong. */
   integerProblem(file: string, header: VolumeHeader): string | null {
-    if (!this.deep && DTYPE_INFO[header.dtype as DType]?.integer) return null;
     let r = this.integers.get(file);
-    if (r === undefined) {
-      r = nonIntegerVoxels(file);
-      this.integers.set(file, r);
-    }
+    if (r !== undefined) return r;
+    if (DTYPE_INFO[header.dtype as DType]?.integer) return null;
+    r = nonIntegerVoxels(file);
+    this.integers.set(file, r);
     return r;
   }
 
@@ -82,21 +115,13 @@ function messageOf(e: unknown): string {
   throw e;
 }
 
-function readHeader(file: string, deep: boolean): HeaderResult {
-  try {
-    const header = readVolumeHeader(file);
-    if (deep) readVolume(file);
-    else {
-      const trailer = gzipTrailerProblem(file, header);
-      if (trailer) {
-        // The trailer disagrees: confirm by reading the data (a valid multi-member gzip also ends this way).
-        readVolume(file);
-      }
-    }
-    return { ok: true, header };
-  } catch (e) {
-    return { ok: false, message: messageOf(e) };
-  }
+/** A file's size, or for a folder (a DICOM series) the sum of its files'. */
+function sizeOnDisk(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  let n = 0;
+  for (const e of readdirSync(path, { withFileTypes: true })) if (e.isFile()) n += statSync(join(path, e.name)).size;
+  return n;
 }
 
 /**
@@ -125,18 +150,20 @@ function gzipTrailerProblem(file: string, header: VolumeHeader): boolean {
   }
 }
 
-function nonIntegerVoxels(file: string): string | null {
-  let data;
-  try {
-    data = readVolume(file).data;
-  } catch (e) {
-    return messageOf(e);
-  }
+function firstNonInteger(file: string, data: ArrayLike<number>): string | null {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (Math.round(v) !== v) return `${file}: label voxel ${i} is ${v}, expected integer class values`;
   }
   return null;
+}
+
+function nonIntegerVoxels(file: string): string | null {
+  try {
+    return firstNonInteger(file, readVolume(file).data);
+  } catch (e) {
+    return messageOf(e);
+  }
 }
 
 const fmtShape = (s: readonly number[]) => s.join('x');
@@ -157,7 +184,7 @@ export function checkItem(item: Item, key: string, files: FileChecks, options: C
     const v = item.fields[field];
     const paths = typeof v === 'string' ? [v] : (v as string[]);
     for (const file of paths) {
-      const r = files.header(file);
+      const r = files.header(file, field === 'label');
       if (!r.ok) {
         if (files.firstReport(`${file}\0${r.message}`)) problems.push({ location: jsonPath(at, field), index: item.index, field, file, message: r.message });
       } else read.push({ field, file, header: r.header });
@@ -228,8 +255,25 @@ export function checkListValues(items: readonly Item[], key: string, pipeline: I
   const classes = format ? (format.length === 1 ? Math.max(format[0], 2) : format.length) : undefined;
   const vectorLength = format ? (format.length === 1 && format[0] === 1 ? 1 : classes) : undefined;
   let firstLength: { n: number; index: number } | undefined;
+  // Without output_label_format the kind of the first label decides (numbers: class indices, vectors: multi-label).
+  let firstKind: { vector: boolean; index: number } | undefined;
   for (const item of items) {
     const label = item.fields.label;
+    if (!format && (typeof label === 'number' || (Array.isArray(label) && !item.fileFields.includes('label')))) {
+      const vector = Array.isArray(label);
+      if (firstKind === undefined) firstKind = { vector, index: item.index };
+      else if (firstKind.vector !== vector) {
+        const first = jsonPath(key, firstKind.index, 'label');
+        add(
+          item,
+          'label',
+          vector
+            ? `a vector of ${(label as Json[]).length} values, but ${first} is a class index; give every item the same kind of label, or set ${pipeline.jsonPath}.args.output_label_format`
+            : `a class index, but ${first} is a vector (multi-label); give every item the same kind of label, or set ${pipeline.jsonPath}.args.output_label_format`,
+        );
+        continue;
+      }
+    }
     if (typeof label === 'number') {
       if (classes !== undefined && label >= classes)
         add(item, 'label', `class index ${label} is out of range: ${pipeline.jsonPath}.args.output_label_format ${JSON.stringify(format)} gives ${classes} classes`);

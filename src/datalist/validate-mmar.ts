@@ -1,4 +1,5 @@
 import { loadConfig, SECTIONS, type ConfigSpec, type Section, type TransformChecker } from '../config/index.js';
+import type { SearchVariableReport } from '../config/search-point.js';
 import { readJsonFile } from '../config/json.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { isVoxelpipeError } from '../util/errors.js';
@@ -28,8 +29,16 @@ export interface ValidateReport {
   sections: Partial<Record<Section, { pipeline: string; datalist: string; key: string; items: number }>>;
   entries: number;
   files: number;
+  /** Bytes of the files decoded whole (their size on disk); 0 with headersOnly. */
+  bytes: number;
+  /** Bytes of voxel data they decoded to. */
+  decoded_bytes: number;
+  /** The fast pass: headers (and gzip trailers) only. */
+  headersOnly: boolean;
   problems: ValidateProblem[];
   warnings: string[];
+  /** The AutoML search space: each variable, its range or choices, and every place it applies with the value in use. */
+  search: SearchVariableReport[];
 }
 
 export interface ValidateOptions {
@@ -37,11 +46,12 @@ export interface ValidateOptions {
   env?: string;
   mmar?: string;
   set?: string[];
-  deep?: boolean;
+  /** Read headers (and .nii.gz trailers) only: fast, but corruption inside compressed data goes unseen. Default: decode every file whole. */
+  headersOnly?: boolean;
   /** Transform definitions to check names and args against (default: the built-in catalogue). */
   registry?: TransformChecker;
-  /** Called after each entry is checked (progress). */
-  onEntry?: (done: number, total: number) => void;
+  /** Called after each entry is checked (progress): entries done, entries in all, voxel bytes decoded so far. */
+  onEntry?: (done: number, total: number, decodedBytes: number) => void;
   cwd?: string;
 }
 
@@ -51,7 +61,8 @@ export interface ValidateOptions {
  * and no entry checks.
  */
 export async function validateMmar(options: ValidateOptions): Promise<ValidateReport> {
-  const report: ValidateReport = { ok: false, config: options.config, sections: {}, entries: 0, files: 0, problems: [], warnings: [] };
+  const headersOnly = options.headersOnly === true;
+  const report: ValidateReport = { ok: false, config: options.config, sections: {}, entries: 0, files: 0, bytes: 0, decoded_bytes: 0, headersOnly, problems: [], warnings: [], search: [] };
   let spec: ConfigSpec;
   try {
     spec = loadConfig({ config: options.config, env: options.env, mmar: options.mmar, set: options.set, registry: options.registry ?? createDefaultRegistry(), cwd: options.cwd });
@@ -63,6 +74,7 @@ export async function validateMmar(options: ValidateOptions): Promise<ValidateRe
   }
   report.config = spec.configFile;
   report.warnings.push(...spec.warnings);
+  report.search = spec.search;
 
   const work: { section: Section; key: string; datalist: string; items: Item[]; dims: number }[] = [];
   const entryProblem = (s: Section, datalist: string, p: { location: string; file?: string; message: string }) =>
@@ -85,15 +97,15 @@ export async function validateMmar(options: ValidateOptions): Promise<ValidateRe
     work.push({ section: s, key: opts.key, datalist: opts.file, items, dims: sec.imagePipeline.args.output_data_dims });
   }
 
-  const files = new FileChecks(options.deep);
+  const files = new FileChecks(headersOnly);
   const total = work.reduce((n, w) => n + w.items.length, 0);
   let done = 0;
   let lastYield = Date.now();
   for (const w of work) {
     for (const item of w.items) {
-      for (const p of checkItem(item, w.key, files, { dims: w.dims, deep: options.deep })) entryProblem(w.section, w.datalist, p);
-      options.onEntry?.(++done, total);
-      // Header reads are synchronous: let the progress bar's timer redraw now and then.
+      for (const p of checkItem(item, w.key, files, { dims: w.dims })) entryProblem(w.section, w.datalist, p);
+      options.onEntry?.(++done, total, files.bytesDecoded);
+      // File reads are synchronous: let the progress bar's timer redraw now and then.
       if (options.onEntry && Date.now() - lastYield > 100) {
         await new Promise((r) => setImmediate(r));
         lastYield = Date.now();
@@ -102,6 +114,8 @@ export async function validateMmar(options: ValidateOptions): Promise<ValidateRe
   }
   report.entries = total;
   report.files = files.filesChecked;
+  report.bytes = files.bytesRead;
+  report.decoded_bytes = files.bytesDecoded;
   report.ok = report.problems.length === 0;
   return report;
 }

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { VoxelpipeError } from '../util/errors.js';
 import type { ConfigSpec, PipelineSpec } from '../config/load-config.js';
 import type { TransformSpec } from '../config/components.js';
 import { datalistOptionsFor, loadDatalist } from '../datalist/datalist.js';
-import type { ChainEntry, LabelEncoding, PipelineOptions } from './options.js';
+import { jsonPath } from '../util/schema-errors.js';
+import type { ChainEntry, PipelineOptions } from './options.js';
+import { labelEncodingFor } from './class-label.js';
 
 /** What a run may override on top of the config (command-line options). */
 export interface RunOverrides {
@@ -25,22 +26,6 @@ export function chainEntry(t: TransformSpec): ChainEntry {
   return { name: t.alias ? `${t.name}#${t.alias}` : t.name, args: t.args, jsonPath: t.jsonPath };
 }
 
-/**
- * Clara's `output_label_format` (class counts per label head, CLARA-3.1.md
- * §3.3) as a label encoding: none -> the class index ([B]); [K] with K > 1 ->
- * one-hot of K ([B, K]); [1, 1, ..., 1] (K heads of 1) or [1] -> a 0/1 vector
- * of K ([B, K]). Several multi-class heads are not supported.
- */
-export function labelEncoding(format: readonly number[] | null | undefined, path: string): LabelEncoding {
-  if (!format) return { kind: 'index' };
-  if (format.length === 1 && format[0] > 1) return { kind: 'onehot', classes: format[0] };
-  if (format.every((k) => k === 1)) return { kind: 'multilabel', classes: format.length };
-  throw new VoxelpipeError(
-    'ERR_CONFIG',
-    `${path}.output_label_format: [${format}] mixes heads; voxelpipe takes [K] (K classes, one-hot) or [1, 1, ...] (multi-label)`,
-  );
-}
-
 /** Extra fields to emit besides image and label (Clara's `extra_inputs`: a list of names or an object keyed by name). */
 function extraFields(extra: unknown): string[] {
   if (Array.isArray(extra)) return extra.filter((x): x is string => typeof x === 'string');
@@ -52,8 +37,10 @@ function extraFields(extra: unknown): string[] {
 export function pipelineOptionsFromSpec(config: ConfigSpec, spec: PipelineSpec, overrides: RunOverrides = {}): PipelineOptions {
   const a = spec.imagePipeline.args;
   const path = `${spec.imagePipeline.jsonPath}.args`;
-  const items = loadDatalist(datalistOptionsFor(spec)).map((it) => ({ ...it.fields }));
+  const listed = loadDatalist(datalistOptionsFor(spec));
+  const items = listed.map((it) => ({ ...it.fields }));
   const task = spec.imagePipeline.task;
+  const labelAt = (it: (typeof listed)[number]) => ({ value: it.fields.label, where: jsonPath(spec.datalist.key, it.index, 'label') });
   const withCache = spec.imagePipeline.withCache && a.num_cache_objects !== undefined;
   return {
     items,
@@ -67,7 +54,7 @@ export function pipelineOptionsFromSpec(config: ConfigSpec, spec: PipelineSpec, 
     labelChannels: task === 'segmentation' ? a.output_label_channels : undefined,
     imageDtype: a.output_image_dtype,
     labelDtype: a.output_label_dtype ?? 'float32',
-    labelEncoding: task === 'classification' ? labelEncoding(a.output_label_format, path) : undefined,
+    labelEncoding: task === 'classification' ? labelEncodingFor(a.output_label_format, listed.map(labelAt), path, spec.datalist.file) : undefined,
     fields: ['image', 'label', ...extraFields(a.extra_inputs)],
     batchSize: a.output_batch_size,
     batchedByTransforms: a.batched_by_transforms || a.output_batch_size === 0,
@@ -87,5 +74,6 @@ export function pipelineOptionsFromSpec(config: ConfigSpec, spec: PipelineSpec, 
       ? { numCacheObjects: a.num_cache_objects!, replacePercent: a.replace_percent ?? 0, maxBytes: overrides.cacheMaxBytes ?? a.cache_max_bytes }
       : undefined,
     cacheDir: overrides.cacheDir ?? (a.cache_dir ? resolve(config.root, a.cache_dir) : undefined),
+    maxMemory: a.max_memory,
   };
 }

@@ -6,4 +6,5 @@ export { WorkerPool, serializeError, deserializeError, type PoolOptions, type Po
 export { serveTasks, type TaskOutput } from './pool-worker.js';
 export { networkShape, writeNetworkLayout, allocOutput } from './layout.js';
 export { createProcessor, itemSource, type ProcessorConfig, type SampleTask, type SampleResult, type FieldRows } from './sample-processor.js';
-export { pipelineOptionsFromSpec, chainEntry, labelEncoding, type RunOverrides } from './from-config.js';
+export { pipelineOptionsFromSpec, chainEntry, type RunOverrides } from './from-config.js';
+export { labelEncoding, labelEncodingFor, inferLabelEncoding, encodeClassLabel, type LabelAt } from './class-label.js';

@@ -75,6 +75,13 @@ export interface PipelineOptions {
   cacheIdentity?: 'stat' | 'content';
   /** Smart Cache (the `...WithCache` pipelines); absent: no in-memory cache. */
   cache?: SmartCacheSettings;
+  /**
+   * Memory budget in bytes (`image_pipeline.args.max_memory`, which also
+   * takes "8GB" / "512MiB"): what the engine holds for prefix outputs,
+   * crops and batches in flight and ready stays under it. Absent: the
+   * engine's default.
+   */
+  maxMemory?: number;
 }
 
 export interface SmartCacheSettings {

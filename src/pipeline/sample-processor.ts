@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { VoxelpipeError } from '../util/errors.js';
-import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.js';
+import { type ArrayDType, type VoxelArray } from '../volume/dtype.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, type Sample } from '../transforms/image.js';
 import type { TransformDefinition } from '../transforms/types.js';
@@ -12,6 +12,7 @@ import { prefixKey } from '../cache/key.js';
 import type { DataFormat } from './batch.js';
 import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
 import type { ChainEntry, ItemFields, LabelEncoding } from './options.js';
+import { encodeClassLabel } from './class-label.js';
 
 /**
  * Turns one datalist item into the rows it contributes to a batch: runs the
@@ -220,6 +221,7 @@ const FAST_CROPS = new Set(['FastCropByPosNegRatio', 'FastPosNegRatioCropROI']);
 function withCacheableIndices(chain: Chain): Chain {
   const { boundary } = chain.split();
   const first = chain.transforms[boundary];
+  if (first?.prefixStep) return chain.withStep(boundary, first.prefixStep, `(index for ${first.name})`);
   if (!first || !FAST_CROPS.has(first.name) || first.args.fast_crop === false) return chain;
   const labelField = typeof first.args.label_field === 'string' ? first.args.label_field : 'label';
   return chain.withStep(boundary, fgBgIndicesStep(labelField), `(fg/bg index for ${first.name})`);
@@ -266,7 +268,7 @@ function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: I
   if (isChainImage(value)) return layoutImage(cfg, name, value, item, isLabel);
   if (value === undefined)
     throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: the chain produced no field "${name}" (fields: ${Object.keys(item).join(', ')})`);
-  if (isLabel && cfg.task === 'classification') return encodeClassLabel(cfg, value, item);
+  if (isLabel && cfg.task === 'classification') return encodeClassLabel(cfg.labelEncoding, value, cfg.labelDtype, itemSource(item));
   // Plain numbers (weights, extra inputs) become one float per row.
   const values = typeof value === 'number' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'number') ? (value as number[]) : undefined;
   if (!values)
@@ -295,33 +297,4 @@ function layoutImage(cfg: ProcessorConfig, name: string, img: ChainImage, item: 
   const out = allocOutput(dtype, img.data.length);
   writeNetworkLayout(img, cfg.dataFormat, out, 0);
   return { buffer: out.buffer as ArrayBuffer, dtype, rowShape: img.batched ? shape.slice(1) : shape, rows, batched: img.batched };
-}
-
-function encodeClassLabel(cfg: ProcessorConfig, value: unknown, item: ItemFields): FieldRows {
-  const enc = cfg.labelEncoding ?? { kind: 'index' };
-  const bad = (what: string) => new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: label ${JSON.stringify(value)} ${what}`);
-  const Ctor = ARRAY_CTORS[cfg.labelDtype];
-  if (enc.kind === 'index') {
-    const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw bad('is not a class index');
-    const out = new Ctor(1);
-    out[0] = v;
-    return { buffer: out.buffer as ArrayBuffer, dtype: cfg.labelDtype, rowShape: [], rows: 1, batched: false };
-  }
-  const out = new Ctor(enc.classes);
-  if (enc.kind === 'onehot') {
-    const v = Array.isArray(value) && value.length === 1 ? value[0] : value;
-    if (Array.isArray(value) && value.length === enc.classes) {
-      for (let k = 0; k < enc.classes; k++) out[k] = Number(value[k]);
-    } else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < enc.classes) out[v] = 1;
-    else throw bad(`is not a class index in 0..${enc.classes - 1} or a vector of ${enc.classes}`);
-  } else if (enc.classes === 1 && (typeof value === 'number' || (Array.isArray(value) && value.length === 1 && typeof value[0] === 'number'))) {
-    // A single binary head ([1]): the 0/1 value itself.
-    out[0] = typeof value === 'number' ? value : (value[0] as number);
-  } else {
-    if (!Array.isArray(value) || value.length !== enc.classes || value.some((x) => typeof x !== 'number'))
-      throw bad(`is not a vector of ${enc.classes} numbers (multi-label)`);
-    for (let k = 0; k < enc.classes; k++) out[k] = value[k] as number;
-  }
-  return { buffer: out.buffer as ArrayBuffer, dtype: cfg.labelDtype, rowShape: [enc.classes], rows: 1, batched: false };
 }

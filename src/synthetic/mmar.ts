@@ -1,11 +1,14 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeClassificationDataset, makeSegmentationDataset } from './datasets.js';
+import { thresholdSegmenterModel } from './onnx-models.js';
 
 /**
  * The demo's synthetic MMAR, laid out as Clara 3.x users have theirs:
  *
  *     <dir>/config/config_train.json    the Clara config (train + validate sections)
+ *     <dir>/config/config_validation.json  the evaluation config (voxelpipe evaluate)
+ *     <dir>/models/model.onnx           segmentation: a tiny ONNX "network" to evaluate
  *     <dir>/config/environment.json     DATA_ROOT, DATASET_JSON, ...
  *     <dir>/config/dataset_0.json       the MSD-style datalist (with `labels`)
  *     <dir>/data/...                    the images (NIfTI volumes or PNGs)
@@ -48,6 +51,10 @@ export interface DemoMmar {
   task: DemoTask;
   /** Items in the training list. */
   training: number;
+  /** The evaluation config (Clara's config_validation.json). */
+  validationConfig: string;
+  /** Segmentation: an ONNX model for `voxelpipe evaluate --model` (a threshold, not a trained network). */
+  model?: string;
 }
 
 /** Clara's spleen training chain (CLARA-3.1.md), at the demo's crop size, with Smart Cache. */
@@ -151,6 +158,54 @@ export function demoClassificationConfig(s: DemoSize): Record<string, unknown> {
   };
 }
 
+/**
+ * Clara's evaluation config for the segmentation demo (the layout of the
+ * config_validation.json of Clara's GettingStarted MMAR): the image and the
+ * label chains apart, scan-window inference, argmax and per-class split of
+ * the output, Dice of the spleen, the predictions written to eval/.
+ */
+export function demoSegmentationValidationConfig(s: DemoSize): Record<string, unknown> {
+  return {
+    batch_size: 1,
+    multi_gpu: false,
+    inferer: { name: 'TFScanWindowInferer', args: { roi_size: [s.crop, s.crop, s.crop], batch_size: 2 } },
+    model_loader: { name: 'FrozenGraphModelLoader', args: { model_file_path: '{MMAR_CKPT_DIR}/model.trt.pb' } },
+    pre_transforms: [
+      { name: 'LoadNifti', args: { fields: ['image'] } },
+      { name: 'ConvertToChannelsFirst', args: { fields: ['image'] } },
+      { name: 'ScaleIntensityRange', args: { fields: 'image', a_min: -57, a_max: 164, b_min: 0.0, b_max: 1.0, clip: true } },
+    ],
+    label_transforms: [
+      { name: 'LoadNifti', args: { fields: 'label' } },
+      { name: 'ConvertToChannelsFirst', args: { fields: ['label'] } },
+      { name: 'SplitBasedOnLabel', args: { field: 'label', label_names: ['label_class0', 'label_class1'] } },
+    ],
+    post_transforms: [
+      { name: 'ArgmaxAcrossChannels', args: { fields: 'model' } },
+      { name: 'SplitBasedOnLabel', args: { field: 'model', label_names: ['pred_class0', 'pred_class1'] } },
+      { name: 'CopyProperties', args: { fields: ['pred_class0', 'pred_class1', 'model'], from_field: 'image', properties: ['affine'] } },
+    ],
+    val_metrics: [
+      { name: 'ComputeAverageDice', args: { name: 'mean_dice_spleen', field: 'pred_class1', label_field: 'label_class1', report_path: '{MMAR_EVAL_OUTPUT_PATH}' } },
+    ],
+    writers: [{ name: 'WriteNifti', args: { field: 'model', dtype: 'uint8', write_path: '{MMAR_EVAL_OUTPUT_PATH}' } }],
+  };
+}
+
+/** The classification demo's evaluation config: whole images, AUC over the classes. */
+export function demoClassificationValidationConfig(): Record<string, unknown> {
+  return {
+    batch_size: 1,
+    inferer: { name: 'TFSimpleInferer' },
+    model_loader: { name: 'FrozenGraphModelLoader', args: { model_file_path: '{MMAR_CKPT_DIR}/model.trt.pb' } },
+    pre_transforms: [
+      { name: 'LoadPng', args: { fields: 'image' } },
+      { name: 'ScaleIntensityRange', args: { fields: 'image', a_min: 0, a_max: 255, b_min: 0.0, b_max: 1.0, clip: true } },
+    ],
+    val_metrics: [{ name: 'ComputeAUC', args: { name: 'auc', field: 'model', label_field: 'label', report_path: '{MMAR_EVAL_OUTPUT_PATH}' } }],
+  };
+}
+
 function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }
@@ -180,5 +235,15 @@ export function writeDemoMmar(dir: string, task: DemoTask, s: DemoSize, seed = 0
   const config = join(configDir, 'config_train.json');
   const sized = task === 'classification' ? { ...s, size: Math.min(s.size, 64) } : s;
   writeJson(config, task === 'segmentation' ? demoSegmentationConfig(sized) : demoClassificationConfig(sized));
-  return { root: dir, config, env, datalist, dataRoot, task, training: ds.training.length };
+  const validationConfig = join(configDir, 'config_validation.json');
+  writeJson(validationConfig, task === 'segmentation' ? demoSegmentationValidationConfig(sized) : demoClassificationValidationConfig());
+  let model: string | undefined;
+  if (task === 'segmentation') {
+    mkdirSync(join(dir, 'models'), { recursive: true });
+    model = join(dir, 'models', 'model.onnx');
+    // ScaleIntensityRange maps -57..164 HU to 0..1; the spleen (110 +- 13 HU) is at 0.70..0.81. A lower
+    // bound of 0.72 misses its darker voxels, so the Dice the demo reports (~0.9) is not trivially 1.
+    writeFileSync(model, thresholdSegmenterModel(0.72, 0.9));
+  }
+  return { root: dir, config, env, datalist, dataRoot, task, training: ds.training.length, validationConfig, ...(model ? { model } : {}) };
 }

@@ -7,6 +7,7 @@ import { cropTransforms } from './crop/index.js';
 import { annotationTransforms } from './annotation/index.js';
 import { batchTransforms } from './batch/index.js';
 import { postTransforms } from './post/index.js';
+import { utilityTransforms } from './utility/index.js';
 
 /** Every built-in transform definition, family by family. */
 export const CATALOGUE = [
@@ -18,6 +19,7 @@ export const CATALOGUE = [
   ...annotationTransforms,
   ...batchTransforms,
   ...postTransforms,
+  ...utilityTransforms,
 ] as const;
 
 /** A new registry holding the whole Clara catalogue. */

@@ -68,6 +68,9 @@ export interface ChainStep {
   random: boolean;
   /** The sample the transform returned (read it, do not modify it). */
   output: Sample;
+  /** Parsed args and recorded draws, as provenance gets them (here too when a later transform throws). */
+  args: Readonly<Record<string, unknown>>;
+  draws?: Record<string, unknown>;
 }
 
 /** Time spent per transform (ns, from `process.hrtime.bigint`). */
@@ -199,7 +202,7 @@ export class Chain {
       if (timed) {
         const ns = Number(process.hrtime.bigint() - t0);
         stats?.add(i, ns);
-        onStep?.({ index: i, name: label(t), ns, random: t.isRandom, output: out });
+        onStep?.({ index: i, name: label(t), ns, random: t.isRandom, output: out, args: t.args, ...(ctx.draws ? { draws: ctx.draws } : {}) });
       }
       const index = this.positions[i];
       if (prov) prov.push(ctx.draws ? { index, transform: label(t), args: t.args, draws: ctx.draws } : { index, transform: label(t), args: t.args });

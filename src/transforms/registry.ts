@@ -17,19 +17,24 @@ export interface TransformEntry {
  */
 export class TransformRegistry {
   private readonly defs = new Map<string, TransformDefinition>();
+  /** Every accepted spelling (names and aliases) -> its definition. */
+  private readonly lookup = new Map<string, TransformDefinition>();
 
   register(def: TransformDefinition): this {
-    if (this.defs.has(def.name)) throw new Error(`transform "${def.name}" is registered twice`);
+    for (const n of [def.name, ...(def.aliases ?? [])])
+      if (this.lookup.has(n)) throw new Error(`transform "${n}" is registered twice`);
     this.defs.set(def.name, def);
+    for (const n of [def.name, ...(def.aliases ?? [])]) this.lookup.set(n, def);
     return this;
   }
 
   has(name: string): boolean {
-    return this.defs.has(name);
+    return this.lookup.has(name);
   }
 
+  /** Every accepted spelling, aliases included, sorted. */
   names(): string[] {
-    return [...this.defs.keys()].sort();
+    return [...this.lookup.keys()].sort();
   }
 
   definitions(): TransformDefinition[] {
@@ -38,7 +43,7 @@ export class TransformRegistry {
 
   /** The definition for `name`, or ERR_CONFIG naming `path` with suggestions. */
   get(name: string, path = 'transform'): TransformDefinition {
-    const def = this.defs.get(name);
+    const def = this.lookup.get(name);
     if (!def)
       throw new VoxelpipeError('ERR_CONFIG', `${path}: unknown transform "${clipText(name)}"${didYouMean(name, this.defs.keys())}`, {
         context: { path, name },
@@ -52,8 +57,10 @@ export class TransformRegistry {
    * every problem is reported in one line naming it.
    */
   create(entry: TransformEntry, path = 'transform'): Transform {
-    const [name, alias] = entry.name.split('#', 2);
-    const def = this.get(name, jsonPath(path, 'name'));
+    const [written, alias] = entry.name.split('#', 2);
+    // An alias spelling (ToTensorD) builds the canonical transform (ToTensord).
+    const def = this.get(written, jsonPath(path, 'name'));
+    const name = def.name;
     const parsed = def.args.safeParse(entry.args ?? {}, { reportInput: true });
     if (!parsed.success) {
       const shape = (def.args as { shape?: Record<string, unknown> }).shape;
@@ -75,6 +82,7 @@ export class TransformRegistry {
       isRandom: impl.isRandom ?? def.isRandom,
       fields: impl.fields,
       apply: impl.apply,
+      ...(impl.prefixStep ? { prefixStep: impl.prefixStep } : {}),
     });
   }
 }

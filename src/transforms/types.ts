@@ -41,11 +41,19 @@ export interface Transform {
   readonly fields: readonly string[];
   /** Returns the transformed sample (a new record; input images are never modified in place). */
   apply(sample: Sample, ctx: TransformContext): Sample;
+  /**
+   * A deterministic once-per-volume step of this (random) transform that the
+   * runner may run at the end of the cacheable prefix when this transform
+   * starts the random tail (a crop's candidate index), so caches keep it.
+   */
+  readonly prefixStep?: Transform;
 }
 
 /** The part of a transform its definition builds from parsed args. */
 export interface TransformImpl {
   fields: readonly string[];
+  /** See `Transform.prefixStep`. */
+  prefixStep?: Transform;
   /** Overrides the definition's `isRandom` when randomness depends on args (e.g. probability 0). */
   isRandom?: boolean;
   apply(sample: Sample, ctx: TransformContext): Sample;
@@ -61,6 +69,14 @@ export interface TransformDefinition<S extends z.ZodType = z.ZodType> {
   readonly summary: string;
   /** Closest MONAI equivalent, for the README table. */
   readonly monai?: string;
+  /**
+   * Other spellings the registry accepts for this name (MONAI's `ToTensorD`,
+   * `ToTensorDict` beside `ToTensord`); a transform built from one reports
+   * the canonical `name`.
+   */
+  readonly aliases?: readonly string[];
+  /** Which vocabulary the name comes from (the README has one table per vocabulary; default 'clara'). */
+  readonly vocabulary?: 'clara' | 'monai';
   /** Args schema: defaults, types and ranges live here (a strict object: unknown keys are errors). */
   readonly args: S;
   /** Whether the transform draws from the rng (per-instance override via `TransformImpl.isRandom`). */

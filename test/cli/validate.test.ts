@@ -40,7 +40,7 @@ test('validate: a clean spleen MMAR exits 0', async (t) => {
     r.out,
     `train     SegmentationImagePipelineWithCache, datalist ${m.datalist} [training]: 4 entries\n` +
       `validate  SegmentationImagePipeline, datalist ${m.datalist} [validation]: 2 entries\n` +
-      'ok: 6 entries, 12 files checked, no problems\n',
+      'ok: 6 entries, 12 files decoded, no problems\n',
   );
 });
 
@@ -64,7 +64,7 @@ test('validate: three planted problems (missing file, shape mismatch, corrupt gz
       `training[2].label: shape mismatch: image 16x16x8 (${p.image3}) and label 16x16x7 (${p.shape}) differ in the 3 spatial axes\n` +
       `validation[1].image: ${p.corrupt}: corrupt gzip stream (invalid code lengths set)\n`,
   );
-  assert.match(r.out, /\n3 problems found \(6 entries, 12 files checked\)\n$/);
+  assert.match(r.out, /\n3 problems found \(6 entries, 12 files decoded\)\n$/);
 
   const j = await run(['validate', '--config', m.config, '--mmar', m.root, '--json']);
   assert.equal(j.code, 1);

@@ -12,7 +12,6 @@ import { spleenConfig, writeClassificationMmar, writeJson, writeSpleenMmar } fro
 
 const segDefaults = {
   output_data_format: 'channels_first',
-  output_image_channels: 1,
   output_image_dtype: 'float32',
   batched_by_transforms: false,
   shuffle: true,
@@ -21,7 +20,6 @@ const segDefaults = {
   extra_inputs: null,
   items_per_category: null,
   category_weights: null,
-  output_label_channels: 1,
   output_label_dtype: 'float32',
 };
 
@@ -119,7 +117,6 @@ test('classification MMAR: 2D, Keras pipeline with element sampling, typed {batc
     output_crop_size: [32, 32],
     output_data_dims: 2,
     output_data_format: 'channels_first',
-    output_image_channels: 1,
     output_image_dtype: 'float32',
     output_batch_size: 8,
     batched_by_transforms: false,
@@ -464,7 +461,7 @@ test('JSON syntax errors give file, line and column', (t) => {
   assert.equal(errorOf(() => loadConfig({ config: m.config })), `${m.env}:1:19: invalid JSON: trailing comma before '}'`);
 });
 
-test('sections: ignored Clara keys are one warning (their placeholders unchecked), an evaluation config is refused, --env must exist', (t) => {
+test('sections: ignored Clara keys are one warning (their placeholders unchecked), evaluation keys beside train/validate are refused, --env must exist', (t) => {
   const { m, load } = setup(t, (c) => {
     c.train.lr_policy = { name: 'DecayOnStep' };
     c.train.handlers = [{ name: 'CheckpointSaver', args: { ckpt_dir: '{NOT_DEFINED_ANYWHERE}' } }];
@@ -473,14 +470,13 @@ test('sections: ignored Clara keys are one warning (their placeholders unchecked
   const spec: ConfigSpec = load();
   assert.deepEqual(spec.ignored, ['model_loader', 'train.loss', 'train.optimizer', 'train.model', 'train.lr_policy', 'train.handlers', 'validate.metrics', 'validate.inferer']);
   assert.equal(spec.warnings.length, 1);
+  // Without train / validate sections the same keys make an evaluation config (test/config/evaluation.test.ts).
   const ev = setup(t, (c) => {
     c.pre_transforms = c.validate.pre_transforms;
-    delete c.train;
-    delete c.validate;
   });
   assert.equal(
     errorOf(ev.load),
-    `${ev.m.config}: pre_transforms: voxelpipe reads pipelines from the "train" and "validate" sections; a top-level pre_transforms (an evaluation config such as config_validation.json?) is not used; no "train" or "validate" section: nothing to build a pipeline from`,
+    `${ev.m.config}: pre_transforms: voxelpipe reads pipelines from the "train" and "validate" sections; a top-level pre_transforms (an evaluation config such as config_validation.json?) is not used`,
   );
   assert.equal(errorOf(() => loadConfig({ config: m.config, env: join(m.root, 'nope.json') })), `${join(m.root, 'nope.json')}: no such file or directory`);
 });

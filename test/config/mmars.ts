@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { writeNifti } from '../../src/io/index.js';
 import type { Volume } from '../../src/volume/volume.js';
 import type { VoxelArray } from '../../src/volume/dtype.js';
+import { makeClassificationDataset } from '../../src/synthetic/datasets.js';
 
 /**
  * Real-shaped Clara MMARs for tests: config/config_train.json,
@@ -207,4 +208,129 @@ export function writeClassificationMmar(dir: string): Mmar {
     },
   });
   return mmar;
+}
+
+/**
+ * A BraTS-like MMAR: four modality files per case (one channel each) and a
+ * label of BraTS classes 0/1/2/4. The chain turns the label into 3 binary
+ * channels (TC, WT, ET) with ConvertToMultiChannelBasedOnBratsClasses; the
+ * pipelines state output_image_channels 4 and, as real configs do, no
+ * output_label_channels.
+ */
+export function writeBratsMmar(dir: string, cases = 2, shape = [16, 16, 8]): Mmar {
+  const root = join(dir, 'mmar');
+  const dataRoot = join(dir, 'brats');
+  const n = shape.reduce((a, b) => a * b, 1);
+  const modalities = ['flair', 't1', 't1ce', 't2'];
+  const items = Array.from({ length: cases }, (_, c) => {
+    const image = modalities.map((m) => `imagesTr/BraTS_${c}_${m}.nii.gz`);
+    image.forEach((f, k) => {
+      mkdirSync(dirname(join(dataRoot, f)), { recursive: true });
+      const px = new Int16Array(n);
+      for (let i = 0; i < n; i++) px[i] = (i * (k + 3) + c) % 500;
+      writeNifti(join(dataRoot, f), volume(shape, px));
+    });
+    const label = `labelsTr/BraTS_${c}.nii.gz`;
+    mkdirSync(dirname(join(dataRoot, label)), { recursive: true });
+    const lab = new Uint8Array(n);
+    for (let i = 0; i < n; i++) lab[i] = [0, 0, 1, 2, 4][(i + c) % 5];
+    writeNifti(join(dataRoot, label), volume(shape, lab));
+    return { image, label };
+  });
+  const mmar: Mmar = {
+    root,
+    config: join(root, 'config', 'config_train.json'),
+    env: join(root, 'config', 'environment.json'),
+    datalist: join(root, 'config', 'dataset_0.json'),
+    dataRoot,
+  };
+  writeJson(mmar.datalist, { training: items, validation: items });
+  writeJson(mmar.env, { DATA_ROOT: dataRoot, DATASET_JSON: 'config/dataset_0.json', PROCESSING_TASK: 'segmentation' });
+  const pipeline = (key: string, crop: number[]) => ({
+    name: 'SegmentationImagePipeline',
+    args: {
+      data_list_file_path: '{DATASET_JSON}',
+      data_file_base_dir: '{DATA_ROOT}',
+      data_list_key: key,
+      output_crop_size: crop,
+      output_batch_size: 1,
+      output_image_channels: 4,
+      num_workers: 0,
+      prefetch_size: 0,
+    },
+  });
+  writeJson(mmar.config, {
+    epochs: 300,
+    train: {
+      loss: { name: 'Dice' },
+      model: { name: 'SegResnet', args: { num_classes: 3 } },
+      pre_transforms: [
+        { name: 'LoadNifti', args: { fields: ['image', 'label'] } },
+        { name: 'ConvertToChannelsFirst', args: { fields: ['image', 'label'] } },
+        { name: 'ConvertToMultiChannelBasedOnBratsClasses', args: { fields: 'label' } },
+        { name: 'NormalizeNonzeroIntensities', args: { fields: 'image' } },
+        { name: 'CropFixedSizeRandomCenter', args: { fields: ['image', 'label'], size: [8, 8, 8] } },
+      ],
+      image_pipeline: pipeline('training', [8, 8, 8]),
+    },
+    validate: {
+      metrics: [{ name: 'ComputeAverageDice', args: { name: 'val_mean_dice' } }],
+      pre_transforms: [{ ref: 'LoadNifti' }, { ref: 'ConvertToChannelsFirst' }, { ref: 'ConvertToMultiChannelBasedOnBratsClasses' }, { ref: 'NormalizeNonzeroIntensities' }],
+      image_pipeline: pipeline('validation', [-1, -1, -1]),
+    },
+  });
+  return mmar;
+}
+
+/** CheXpert-style 0/1 finding vectors: item i has finding k when (i + k) % 3 === 0. */
+export function findings(i: number, k: number): number[] {
+  return Array.from({ length: k }, (_, j) => ((i + j) % 3 === 0 ? 1 : 0));
+}
+
+/**
+ * A chest-X-ray-like multi-label MMAR: 8-bit PNGs (the synthetic
+ * classification set) whose datalist labels are 0/1 vectors of `findingsCount`
+ * findings, and a ClassificationImagePipeline with no output_label_format.
+ */
+export function writeMultiLabelPngMmar(dir: string, findingsCount = 14): Mmar & { labels: number[][] } {
+  const root = join(dir, 'mmar');
+  const data = makeClassificationDataset({ dir: join(dir, 'cxr'), perClass: [2, 2, 2], size: 32 });
+  const training = data.training.map((e, i) => ({ image: e.image, label: findings(i, findingsCount) }));
+  const mmar: Mmar = {
+    root,
+    config: join(root, 'config', 'config_train.json'),
+    env: join(root, 'config', 'environment.json'),
+    datalist: data.datalist,
+    dataRoot: data.dataRoot,
+  };
+  writeJson(mmar.datalist, { training, validation: training.slice(0, 2) });
+  writeJson(mmar.env, { DATA_ROOT: data.dataRoot, DATASET_JSON: data.datalist, PROCESSING_TASK: 'classification' });
+  const pipeline = (key: string) => ({
+    name: 'ClassificationImagePipeline',
+    args: {
+      data_list_file_path: '{DATASET_JSON}',
+      data_file_base_dir: '{DATA_ROOT}',
+      data_list_key: key,
+      output_crop_size: [32, 32],
+      output_batch_size: 3,
+      shuffle: false,
+      num_workers: 1,
+      prefetch_size: 2,
+    },
+  });
+  writeJson(mmar.config, {
+    epochs: 10,
+    train: {
+      loss: { name: 'BinaryClassificationLoss' },
+      model: { name: 'DenseNet121', args: { num_classes: findingsCount } },
+      pre_transforms: [
+        { name: 'LoadPng', args: { fields: 'image' } },
+        { name: 'ConvertToChannelsFirst', args: { fields: 'image' } },
+        { name: 'ScaleIntensityRange', args: { fields: 'image', a_min: 0, a_max: 255, b_min: 0.0, b_max: 1.0, clip: true } },
+      ],
+      image_pipeline: pipeline('training'),
+    },
+    validate: { pre_transforms: [{ ref: 'LoadPng' }, { ref: 'ConvertToChannelsFirst' }, { ref: 'ScaleIntensityRange' }], image_pipeline: pipeline('validation') },
+  });
+  return { ...mmar, labels: training.map((t) => t.label) };
 }

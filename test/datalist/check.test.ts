@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkItem, checkListValues, FileChecks, type Item } from '../../src/datalist/index.js';
 import { writeNifti } from '../../src/io/index.js';
@@ -23,7 +23,7 @@ function writeNoisy(file: string, shape = [32, 32, 16]) {
   writeNifti(file, volume(shape, d));
 }
 
-test('a truncated .nii.gz is found from its gzip trailer without inflating the good files', (t) => {
+test('headers-only: a truncated .nii.gz is found from its gzip trailer without inflating the good files', (t) => {
   const dir = tempDir(t);
   const good = join(dir, 'good.nii.gz');
   const cut = join(dir, 'cut.nii.gz');
@@ -31,10 +31,13 @@ test('a truncated .nii.gz is found from its gzip trailer without inflating the g
   writeNoisy(cut);
   const bytes = readFileSync(cut);
   writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-  const files = new FileChecks();
+  const files = new FileChecks(true);
   assert.deepEqual(checkItem(item(0, good), 'training', files, { dims: 3 }), []);
   const p = checkItem(item(1, cut), 'training', files, { dims: 3 });
   assert.deepEqual(p, [{ location: 'training[1].image', index: 1, field: 'image', file: cut, message: `${cut}: gzip stream ends early (truncated file)` }]);
+  assert.equal(files.bytesRead, 0, 'nothing decoded whole');
+  // Decoding finds it too.
+  assert.deepEqual(checkItem(item(1, cut), 'training', new FileChecks(), { dims: 3 }), p);
 });
 
 test('affines must agree within tolerance; spatial shapes ignore trailing channel axes', (t) => {
@@ -86,17 +89,35 @@ test('labels: integer dtype suffices; float labels are read and must hold intege
   assert.deepEqual(checkItem(item(2, img, ffrac), 'training', files, { dims: 3 }), [], 'a shared file is reported once');
 });
 
-test('--deep reads every voxel: corruption inside the compressed data, invisible to the header, is found', (t) => {
+test('files are decoded whole by default: corruption inside the compressed data, invisible to the header, is found; headers-only misses it', (t) => {
   const dir = tempDir(t);
   const f = join(dir, 'img.nii.gz');
   writeNoisy(f);
   const bytes = readFileSync(f);
   for (let i = bytes.length - 400; i < bytes.length - 300; i++) bytes[i] ^= 0xff;
   writeFileSync(f, bytes);
-  assert.deepEqual(checkItem(item(0, f), 'training', new FileChecks(false), { dims: 3 }), [], 'header-only mode does not inflate the whole file');
-  const p = checkItem(item(0, f), 'training', new FileChecks(true), { dims: 3, deep: true });
+  const fast = new FileChecks(true);
+  assert.deepEqual(checkItem(item(0, f), 'training', fast, { dims: 3 }), [], 'the headers-only pass does not inflate the whole file');
+  assert.equal(fast.bytesRead, 0);
+  const whole = new FileChecks();
+  const p = checkItem(item(0, f), 'training', whole, { dims: 3 });
   assert.equal(p.length, 1);
   assert.match(p[0].message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (corrupt gzip stream|gzip stream ends early)`));
+});
+
+test('decoding counts the bytes read and checks a float label from the same read', (t) => {
+  const dir = tempDir(t);
+  const img = join(dir, 'img.nii.gz');
+  const lab = join(dir, 'lab.nii');
+  const shape = [8, 8, 4];
+  writeNoisy(img, shape);
+  const data = new Float32Array(8 * 8 * 4);
+  data[9] = 0.25;
+  writeNifti(lab, { data, shape, dtype: 'float32', spacing: [1, 1, 1], affine: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], meta: {} });
+  const files = new FileChecks();
+  const p = checkItem(item(0, img, lab), 'training', files, { dims: 3 });
+  assert.deepEqual(p.map((x) => x.message), [`${lab}: label voxel 9 is 0.25, expected integer class values`]);
+  assert.equal(files.bytesRead, statSync(img).size + statSync(lab).size);
 });
 
 test('classification labels agree with output_label_format and each other; element sampling needs weights', () => {
@@ -114,6 +135,17 @@ test('classification labels agree with output_label_format and each other; eleme
   );
   assert.deepEqual(
     checkListValues(items, 'training', pipeline({ output_label_format: null, sampling: null })).map((p) => `${p.location}: ${p.message}`),
-    ['training[3].label: a vector of 2 values, but training[2] has 3'],
+    [
+      'training[2].label: a vector of 3 values, but training[0].label is a class index; give every item the same kind of label, or set train.image_pipeline.args.output_label_format',
+      'training[3].label: a vector of 2 values, but training[0].label is a class index; give every item the same kind of label, or set train.image_pipeline.args.output_label_format',
+    ],
+  );
+  // Without output_label_format, multi-label vectors need one length; a number among vectors is named too.
+  assert.deepEqual(
+    checkListValues(items.slice(2).concat(it(4, { label: 1 })), 'training', pipeline({ output_label_format: null, sampling: null })).map((p) => `${p.location}: ${p.message}`),
+    [
+      'training[3].label: a vector of 2 values, but training[2] has 3',
+      'training[4].label: a class index, but training[2].label is a vector (multi-label); give every item the same kind of label, or set train.image_pipeline.args.output_label_format',
+    ],
   );
 });

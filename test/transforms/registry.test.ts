@@ -32,7 +32,7 @@ test('registry: an unknown name is one line with the JSON path and the closest n
   const e = assertVoxelpipeError(() => r.create({ name: 'ConvertToChannelFirst' }, AT), 'ERR_CONFIG');
   assert.equal(
     e.message,
-    'train.pre_transforms[2].name: unknown transform "ConvertToChannelFirst" (did you mean ConvertToChannelsFirst or ConvertToChannelsLast?)',
+    'train.pre_transforms[2].name: unknown transform "ConvertToChannelFirst" (did you mean ConvertToChannelsFirst, ConvertToChannelsLast or EnsureChannelFirstd?)',
   );
   const far = assertVoxelpipeError(() => r.create({ name: 'Zzzzzzzzzzzzzzzzzzzzzzz' }, AT), 'ERR_CONFIG');
   assert.equal(far.message, 'train.pre_transforms[2].name: unknown transform "Zzzzzzzzzzzzzzzzzzzzzzz"');

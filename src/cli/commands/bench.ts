@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { formatReport, runBench, profileOf } from '../../bench/run.js';
 import { ensureData, measureFloors, runMode, warmPersistent } from '../../bench/measure.js';
 import { modeSpec, MODES } from '../../bench/spec.js';
+import { runBridgeMode } from '../../bench/bridge.js';
 import { VoxelpipeError } from '../../util/errors.js';
 import { collect, type CliIO } from '../common.js';
 
@@ -42,6 +43,7 @@ export function benchCommand(io: CliIO): Command {
         let result: unknown;
         if (!mode) result = await measureFloors(p, data);
         else if (opts.child.startsWith('warm:')) result = await warmPersistent(p, mode, data, dataDir);
+        else if (mode.bridge) result = await runBridgeMode(p, mode, data);
         else result = await runMode(p, mode, data, dataDir);
         io.out(JSON.stringify(result) + '\n');
         return;

@@ -13,6 +13,10 @@ export interface DemoSummary {
   /** The MMAR folder (config/, data/, previews/). */
   out: string;
   config: string;
+  /** The evaluation config (config_validation.json). */
+  validation_config: string;
+  /** Segmentation: the ONNX model `evaluate` runs (a threshold, not a trained network). */
+  model: string | null;
   env: string;
   datalist: string;
   data: string;
@@ -32,7 +36,7 @@ export interface DemoSummary {
   total_ms: number;
   previews: string[];
   /** The commands to go on with (on this MMAR; replace the paths by your own MMAR's). */
-  commands: { run: string; preview: string; profile: string };
+  commands: { run: string; preview: string; profile: string; view: string; evaluate: string };
 }
 
 interface DemoOpts {
@@ -58,6 +62,8 @@ function commandsFor(m: DemoMmar): DemoSummary['commands'] {
     run: `npx voxelpipe run ${base} --epochs 2`,
     preview: `npx voxelpipe preview ${base} --out ${quote(join(m.root, 'previews'))} --count 4`,
     profile: `npx voxelpipe profile ${base} --samples 20`,
+    view: `npx voxelpipe view ${base}`,
+    evaluate: `npx voxelpipe evaluate --config ${quote(m.validationConfig)} --mmar ${quote(m.root)} --model ${m.model ? quote(m.model) : 'your-model.onnx'}`,
   };
 }
 
@@ -149,6 +155,8 @@ export function demoCommand(io: CliIO): Command {
         task: opts.task,
         out,
         config: mmar.config,
+        validation_config: mmar.validationConfig,
+        model: mmar.model ?? null,
         env: mmar.env,
         datalist: mmar.datalist,
         data: mmar.dataRoot,
@@ -192,6 +200,8 @@ export function formatDemo(s: DemoSummary, unit: string): string {
   const w = Math.max(...rows.map(([k]) => k.length));
   const files: [string, string][] = [
     [rel(s.config), 'the Clara training config (train + validate sections)'],
+    [rel(s.validation_config), 'the Clara evaluation config (voxelpipe evaluate)'],
+    ...(s.model ? [[rel(s.model), 'a tiny ONNX model to evaluate (an intensity threshold, not a trained network)'] as [string, string]] : []),
     [rel(s.env), 'DATA_ROOT, DATASET_JSON'],
     [rel(s.datalist), 'the datalist (training / validation lists, labels)'],
     [`${rel(s.data)}/`, s.task === 'segmentation' ? 'the NIfTI volumes and labels' : 'the PNG images'],
@@ -210,6 +220,8 @@ export function formatDemo(s: DemoSummary, unit: string): string {
     `  ${s.commands.run}`,
     `  ${s.commands.preview}`,
     `  ${s.commands.profile}`,
+    `  ${s.commands.view}`,
+    `  ${s.commands.evaluate}`,
     '',
     'On your own Clara MMAR:',
     '  npx voxelpipe run --config /path/to/mmar/config/config_train.json --mmar /path/to/mmar',

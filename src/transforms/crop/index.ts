@@ -5,6 +5,11 @@ import { CropByPosNegRatioLabelOnly } from './crop-by-pos-neg-ratio-label-only.j
 import { FastPosNegRatioCropROI } from './fast-pos-neg-ratio-crop-roi.js';
 import { CropFixedSizeRandomCenter } from './crop-fixed-size-random-center.js';
 import { CropRandomSizeWithDisplacement } from './crop-random-size-with-displacement.js';
+import { RandCropByPosNegLabeld } from './rand-crop-by-pos-neg-labeld.js';
+import { FgBgToIndicesd } from './fg-bg-to-indicesd.js';
+import { RandCropByLabelClassesd } from './rand-crop-by-label-classesd.js';
+import { RandSpatialCropd } from './rand-spatial-cropd.js';
+import { RandSpatialCropSamplesd } from './rand-spatial-crop-samplesd.js';
 
 export { cropAt, cropInto, croppedAffine, startForCentre } from './crop-at.js';
 export {
@@ -25,4 +30,10 @@ export const cropTransforms: TransformDefinition[] = [
   FastPosNegRatioCropROI,
   CropFixedSizeRandomCenter,
   CropRandomSizeWithDisplacement,
+  // MONAI dictionary transforms
+  RandCropByPosNegLabeld,
+  FgBgToIndicesd,
+  RandCropByLabelClassesd,
+  RandSpatialCropd,
+  RandSpatialCropSamplesd,
 ] as TransformDefinition[];

@@ -6,7 +6,7 @@ import type { Rng } from '../../util/rng.js';
 import { mapImages, storedScaling, withData } from './scaled-values.js';
 
 /**
- * The pure kernel: `value + std * n[i]`, float32 output, deterministic
+ * The pure kernel: `value + mean + std * n[i]`, float32 output, deterministic
  * given the rng's key.
  *
  * A volume needs millions of normals; drawing each from the Philox stream
@@ -15,8 +15,10 @@ import { mapImages, storedScaling, withData } from './scaled-values.js';
  * uniforms, both outputs used): the noise is still a pure function of the
  * transform's key, only cheaper to produce. Its tails stop at ~6.7 sd.
  */
-export function addGaussianNoise(img: ChainImage, std: number, rng: Rng): ChainImage {
-  const { slope, inter } = storedScaling(img);
+export function addGaussianNoise(img: ChainImage, std: number, rng: Pick<Rng, 'uint32'>, mean = 0): ChainImage {
+  const { slope } = storedScaling(img);
+  // MONAI's RandGaussianNoise draws N(mean, std): the mean folds into the offset.
+  const inter = storedScaling(img).inter + mean;
   const src = img.data;
   const n = src.length;
   const out = new Float32Array(n);

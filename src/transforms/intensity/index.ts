@@ -7,6 +7,17 @@ import { ScaleIntensityOscillation } from './scale-intensity-oscillation.js';
 import { ScaleShiftIntensity } from './scale-shift-intensity.js';
 import { AddGaussianNoise } from './add-gaussian-noise.js';
 import { AdjustContrast } from './adjust-contrast.js';
+import { ScaleIntensityRanged } from './scale-intensity-ranged.js';
+import { ScaleIntensityd } from './scale-intensityd.js';
+import { NormalizeIntensityd } from './normalize-intensityd.js';
+import { ShiftIntensityd } from './shift-intensityd.js';
+import { RandShiftIntensityd } from './rand-shift-intensityd.js';
+import { RandScaleIntensityd } from './rand-scale-intensityd.js';
+import { RandGaussianNoised } from './rand-gaussian-noised.js';
+import { AdjustContrastd } from './adjust-contrastd.js';
+import { RandAdjustContrastd } from './rand-adjust-contrastd.js';
+import { GaussianSmoothd } from './gaussian-smoothd.js';
+import { RandGaussianSmoothd } from './rand-gaussian-smoothd.js';
 
 export { scaleIntensityRange, type ScaleIntensityRangeParams } from './scale-intensity-range.js';
 export { normalizeNonzero } from './normalize-nonzero-intensities.js';
@@ -28,4 +39,16 @@ export const intensityTransforms: TransformDefinition[] = [
   ScaleShiftIntensity,
   AddGaussianNoise,
   AdjustContrast,
+  // MONAI dictionary transforms
+  ScaleIntensityRanged,
+  ScaleIntensityd,
+  NormalizeIntensityd,
+  ShiftIntensityd,
+  RandShiftIntensityd,
+  RandScaleIntensityd,
+  RandGaussianNoised,
+  AdjustContrastd,
+  RandAdjustContrastd,
+  GaussianSmoothd,
+  RandGaussianSmoothd,
 ] as TransformDefinition[];

@@ -4,6 +4,9 @@ import { convertToChannelsLast } from './convert-to-channels-last.js';
 import { convertToMultiChannelBasedOnBratsClasses } from './convert-to-multi-channel-based-on-brats-classes.js';
 import { repeatChannel } from './repeat-channel.js';
 import { splitAcrossChannels } from './split-across-channels.js';
+import { EnsureChannelFirstd } from './ensure-channel-firstd.js';
+import { AddChanneld } from './add-channeld.js';
+import { ConvertToMultiChannelBasedOnBratsClassesd } from './convert-to-multi-channel-based-on-brats-classesd.js';
 
 /** The layout family of the catalogue (one transform per file in this folder). */
 export const layoutTransforms: TransformDefinition[] = [
@@ -12,4 +15,8 @@ export const layoutTransforms: TransformDefinition[] = [
   repeatChannel,
   splitAcrossChannels,
   convertToMultiChannelBasedOnBratsClasses,
+  // MONAI dictionary transforms
+  EnsureChannelFirstd,
+  AddChanneld,
+  ConvertToMultiChannelBasedOnBratsClassesd,
 ];

@@ -55,7 +55,7 @@ function mappedAffine(a: Mat4, rank: number, scale: readonly number[], offset: r
   return out;
 }
 
-function regrid(img: ChainImage, data: VoxelArray, outSpatial: number[], scale: number[], offset: number[], step: ShapeStep | undefined): ChainImage {
+export function regrid(img: ChainImage, data: VoxelArray, outSpatial: number[], scale: number[], offset: number[], step: ShapeStep | undefined): ChainImage {
   const rank = spatialRank(img);
   const spacing = img.spacing.slice();
   for (let a = 0; a < rank; a++) spacing[a] = img.spacing[a] * Math.abs(scale[a]);
