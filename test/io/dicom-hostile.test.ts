@@ -176,3 +176,19 @@ test('dicom: a transfer syntax UID naming an Object.prototype member is just an 
   const e = assertVoxelpipeError(() => readVolume(f), 'ERR_UNSUPPORTED_DATATYPE', [f, 'constructor']);
   assert.ok(!e.message.includes('function'), e.message);
 });
+
+test('dicom: a JPEG frame whose own header claims another size than Rows/Columns is refused before the decoder sizes its output', (t) => {
+  const dir = tempDir(t);
+  for (const [name, marker] of [
+    ['ts-jpeg-lossless.dcm', 0xc3],
+    ['grey8-jpeg.dcm', 0xc0],
+  ] as const) {
+    const b = Buffer.from(readFileSync(join(FIXTURES, 'dicom', name)));
+    const sof = b.indexOf(Buffer.from([0xff, marker]));
+    assert.ok(sof > 0, name);
+    b.writeUInt16BE(60000, sof + 5);
+    b.writeUInt16BE(60000, sof + 7);
+    const f = write(dir, name, b);
+    assertVoxelpipeError(() => readVolume(f), 'ERR_BAD_HEADER', [f, 'says 60000x60000']);
+  }
+});
