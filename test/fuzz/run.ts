@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaseResult } from './child.js';
-import { buildCase, caseArb, type FuzzCase } from './mutate.js';
+import { buildCase } from './apply.js';
+import { caseArb, type FuzzCase } from './mutate.js';
 import { FuzzPool } from './pool.js';
 import { allSeeds, type Seed } from './seeds.js';
 
