@@ -43,7 +43,8 @@ test(`fuzz: ${CASES} mutated inputs per format (${FORMATS.join(', ')}): no hang,
   console.log(`${formatTable(stats)}\n${stats.reduce((n, s) => n + s.cases, 0)} cases in ${(elapsedMs / 1000).toFixed(0)} s`);
   for (const s of stats) assert.equal(s.cases, CASES, s.format);
   // Every format must get past its first checks now and then: a mutator that only ever breaks magic numbers tests nothing.
-  for (const s of stats) assert.ok(s.ok > 0 && s.errors > 0, `${s.format}: ${s.ok} ok, ${s.errors} errors`);
+  // (With the default case count; a handful of config cases may all be refused.)
+  if (CASES >= 500) for (const s of stats) assert.ok(s.ok > 0 && s.errors > 0, `${s.format}: ${s.ok} ok, ${s.errors} errors`);
   assert.deepEqual(
     failures.map((f) => `${f.format} ${f.case.seed} ${f.result.outcome}: ${f.result.detail} ops=${JSON.stringify(f.case.ops).slice(0, 300)}`),
     [],
