@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { readVolume, readVolumeHeader, writeNifti } from '../../src/io/index.js';
 import { identity4 } from '../../src/volume/affine.js';
-import { assertVoxelpipeError, tempDir } from '../helpers.js';
+import { FIXTURES, assertVoxelpipeError, tempDir } from '../helpers.js';
 
 // Issue 15: files that a header points at (MetaImage ElementDataFile, NRRD
 // "data file", the .img of a NIfTI pair) must be regular files, sized before
@@ -181,4 +181,16 @@ test('a file larger than maxBytes plus room for headers is refused before it is 
   const f = join(dir, 'padded.mha');
   writeFileSync(f, Buffer.concat([Buffer.from(MHD('LOCAL')), Buffer.alloc(70 * 1024 * 1024)]));
   assertVoxelpipeError(() => readVolume(f, { maxBytes: 1024 }), 'ERR_TOO_LARGE', [f, 'file is 70.0 MiB']);
+});
+
+test('npz: a central directory claiming gigabytes for a 468-byte archive is refused before fflate allocates them', (t) => {
+  const dir = tempDir(t);
+  const zip = Buffer.from(readFileSync(join(FIXTURES, 'numpy', 'pair-compressed.npz')));
+  const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  assert.ok(central > 0);
+  zip.writeUInt32LE(2_456_692_871, central + 20); // compressed size
+  zip.writeUInt32LE(2_055_760_578, central + 24); // uncompressed size
+  const f = join(dir, 'claims.npz');
+  writeFileSync(f, zip);
+  assertVoxelpipeError(() => readVolume(f), 'ERR_TRUNCATED', [f, 'claims 2456692871 stored bytes, the archive holds']);
 });

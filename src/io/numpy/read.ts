@@ -175,6 +175,9 @@ export function readNpz(file: string, options: NpzOptions = {}): Volume {
         const take = chosen === undefined && (options.key === undefined ? f.name.endsWith('.npy') : f.name === `${options.key}.npy`);
         if (!take) return false;
         if (f.originalSize > maxBytes + 4096) checkLimit(file, f.originalSize, maxBytes);
+        // fflate allocates originalSize up front: both sizes come from the central directory, so bound them by the bytes there are.
+        if (f.size > zip.length)
+          throw fileError('ERR_TRUNCATED', file, `.npz member ${f.name} claims ${f.size} stored bytes, the archive holds ${zip.length}`);
         if (f.compression === 0 ? f.originalSize > f.size : f.originalSize > f.size * 1032 + 1024)
           throw fileError('ERR_BAD_HEADER', file, `.npz member ${f.name} claims ${f.originalSize} bytes, more than its ${f.size} stored bytes can hold`);
         chosen = f.name;
