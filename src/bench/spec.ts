@@ -46,7 +46,7 @@ export const QUICK: BenchProfile = {
   floorRuns: 2,
 };
 
-export type ModeName = 'uncached-1' | 'uncached-2' | 'smart-r0' | 'smart-r25' | 'persistent' | 'bridge';
+export type ModeName = 'uncached-1' | 'uncached-2' | 'smart-r0' | 'smart-r25' | 'persistent' | 'bridge' | 'monai-names';
 
 export interface ModeSpec {
   name: ModeName;
@@ -57,6 +57,8 @@ export interface ModeSpec {
   persistent?: boolean;
   /** Consumed from Python through `voxelpipe serve` (bridge.ts). */
   bridge?: boolean;
+  /** `monai`: the same chain in MONAI's names (Clara 4 configs, bundles); default: Clara's. */
+  chain?: 'monai';
 }
 
 export const MODES: readonly ModeSpec[] = [
@@ -66,6 +68,8 @@ export const MODES: readonly ModeSpec[] = [
   { name: 'smart-r25', label: 'Smart Cache N=all r=0.25, 2 workers', workers: 2, cache: { numCacheObjects: 'all', replacePercent: 0.25 } },
   { name: 'persistent', label: 'warm persistent cache, 2 workers', workers: 2, persistent: true },
   { name: 'bridge', label: 'Smart Cache N=all r=0, 2 workers, to Python (numpy)', workers: 2, cache: { numCacheObjects: 'all', replacePercent: 0 }, bridge: true },
+  // smart-r0 with MONAI's names: the same work, so the same speed is the expectation.
+  { name: 'monai-names', label: 'MONAI names, Smart Cache N=all r=0, 2 workers', workers: 2, cache: { numCacheObjects: 'all', replacePercent: 0 }, chain: 'monai' },
 ];
 
 export function modeSpec(name: string): ModeSpec | undefined {
@@ -85,6 +89,19 @@ export function spleenChain(p: BenchProfile): ChainEntry[] {
   ];
 }
 
+/** The spleen chain in MONAI's names, draw for draw the Clara one's twin (RandCropByPosNegLabeld crops as FastCropByPosNegRatio). */
+export function monaiSpleenChain(p: BenchProfile): ChainEntry[] {
+  const keys = ['image', 'label'];
+  return [
+    { name: 'LoadImaged', args: { keys } },
+    { name: 'EnsureChannelFirstd', args: { keys } },
+    { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: -57, a_max: 164, b_min: 0.0, b_max: 1.0, clip: true } },
+    { name: 'RandCropByPosNegLabeld', args: { keys, label_key: 'label', spatial_size: [p.crop, p.crop, p.crop], pos: 1, neg: 1, num_samples: p.cropsPerVolume } },
+    { name: 'RandAxisFlipd', args: { keys, prob: 0.1 } },
+    { name: 'RandScaleIntensityd', args: { keys: 'image', factors: 0.1, prob: 0.5 } },
+  ];
+}
+
 export function datasetDir(dataDir: string, p: BenchProfile): string {
   return join(dataDir, p.name);
 }
@@ -98,7 +115,7 @@ export function persistentCacheDir(dataDir: string, p: BenchProfile): string {
 export function pipelineOptions(p: BenchProfile, mode: ModeSpec, items: Record<string, unknown>[], cacheDir?: string): PipelineOptions {
   return {
     items,
-    transforms: spleenChain(p),
+    transforms: mode.chain === 'monai' ? monaiSpleenChain(p) : spleenChain(p),
     batchTransforms: [{ name: 'MergeBatchDims', args: { fields: ['image', 'label'] } }],
     task: 'segmentation',
     cropSize: [p.crop, p.crop, p.crop],

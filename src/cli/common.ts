@@ -58,7 +58,7 @@ export interface PipelineCliOpts {
 }
 
 /** Adds --config, --env, --mmar, --set to a command. */
-export function configCliOptions(cmd: Command, configHelp = 'Clara config (config/config_train.json)'): Command {
+export function configCliOptions(cmd: Command, configHelp = 'Clara 3 / Clara 4 config (config/config_train.json) or MONAI bundle config (configs/train.json)'): Command {
   return cmd
     .requiredOption('-c, --config <file>', configHelp)
     .option('-e, --env <file>', 'environment.json (default: beside the config)')
@@ -85,7 +85,8 @@ export interface OpenedPipeline {
 
 /** Loads the config and picks the section (no pipeline made); config warnings go to `io.err` unless `quiet`. */
 export function openSection(opts: PipelineCliOpts, io: CliIO, quiet = false): Omit<OpenedPipeline, 'pipeline' | 'options'> {
-  const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry() });
+  // A bundle reads only the section asked for (the other may hold what voxelpipe does not read).
+  const config = loadConfig({ config: opts.config, env: opts.env, mmar: opts.mmar, set: opts.set, registry: createDefaultRegistry(), sections: [opts.section ?? 'train'] });
   if (!quiet) for (const w of config.warnings) io.err(`voxelpipe: warning: ${w}\n`);
   const section = opts.section ?? (config.evaluation ? 'validate' : 'train');
   const spec = config[section];

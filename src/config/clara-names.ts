@@ -101,25 +101,6 @@ export function clara2Text(name: string, clara3: string): string {
   return `${name} is Clara 2.x; Clara 3 calls it ${clara3}`;
 }
 
-/** MONAI / Clara 4 names users bring, with the Clara 3.x name to use instead (CLARA-3.1.md §4.10). */
-export const NAME_HINTS: Readonly<Record<string, string>> = Object.freeze({
-  LoadImaged: 'LoadNifti (LoadImaged is a MONAI name)',
-  LoadNiftid: 'LoadNifti (LoadNiftid is a MONAI name)',
-  AddChanneld: 'ConvertToChannelsFirst (AddChanneld is a MONAI name)',
-  EnsureChannelFirstd: 'ConvertToChannelsFirst (EnsureChannelFirstd is a MONAI name)',
-  Spacingd: 'ScaleByResolution (Spacingd is a MONAI name)',
-  ScaleIntensityRanged: 'ScaleIntensityRange (ScaleIntensityRanged is a MONAI name)',
-  NormalizeIntensityd: 'NormalizeNonzeroIntensities (NormalizeIntensityd is a MONAI name)',
-  RandCropByPosNegLabeld: 'FastCropByPosNegRatio (RandCropByPosNegLabeld is a MONAI name)',
-  RandFlipd: 'RandomAxisFlip (RandFlipd is a MONAI name)',
-  RandZoomd: 'RandomZoom (RandZoomd is a MONAI name)',
-  RandScaleIntensityd: 'ScaleIntensityOscillation (RandScaleIntensityd is a MONAI name)',
-  RandShiftIntensityd: 'ScaleShiftIntensity (RandShiftIntensityd is a MONAI name)',
-  RandGaussianNoised: 'AddGaussianNoise (RandGaussianNoised is a MONAI name)',
-  RandGaussianNoise: 'AddGaussianNoise (RandGaussianNoise is a MONAI name)',
-  AsDiscreted: 'ArgmaxAcrossChannels (AsDiscreted is a MONAI name)',
-});
-
 /**
  * Keys of a `train` / `validate` section that Clara used for training and
  * evaluation, not for the input pipeline: kept, reported once, never an error.

@@ -3,8 +3,9 @@ import type { z } from 'zod';
 import { clipText } from '../util/errors.js';
 import { formatZodIssues, jsonPath, showValue } from '../util/schema-errors.js';
 import { closestNames, didYouMean } from '../util/suggest.js';
-import { CLARA2_TRANSFORM_NAMES, CLARA_TRANSFORM_NAMES, NAME_HINTS, clara2Text } from './clara-names.js';
+import { CLARA2_TRANSFORM_NAMES, CLARA_TRANSFORM_NAMES, clara2Text } from './clara-names.js';
 import { PIPELINE_NAMES } from './pipeline.js';
+import { refuseExpressions } from './python-expr.js';
 
 /**
  * Transform entries of `pre_transforms` / `batch_transforms`, Clara's
@@ -17,7 +18,8 @@ import { PIPELINE_NAMES } from './pipeline.js';
 export interface TransformChecker {
   has(name: string): boolean;
   names(): string[];
-  get(name: string): { args: z.ZodType };
+  /** A definition: its args schema and (for a registry) its canonical name, which an alias spelling differs from. */
+  get(name: string): { args: z.ZodType; name?: string };
 }
 
 /** A transform entry after `ref` and `disabled` are resolved. */
@@ -51,6 +53,8 @@ type Parsed =
 
 export interface ChainContext {
   checker?: TransformChecker;
+  /** Clara 4: `$` values in args are Python expressions, refused naming their path. */
+  refuseExpressions?: boolean;
   /** Folder custom module paths resolve against (the MMAR root). */
   root: string;
   report: (problem: string) => void;
@@ -59,6 +63,14 @@ export interface ChainContext {
 /** Every transform name the config accepts: the registry's plus Clara's. */
 export function knownTransformNames(checker?: TransformChecker): string[] {
   return [...new Set([...(checker?.names() ?? []), ...CLARA_TRANSFORM_NAMES])].sort();
+}
+
+/** The names to suggest: known names without MONAI's other spellings (ToTensorD, ToTensorDict) of the same transform. */
+function suggestionNames(checker?: TransformChecker): string[] {
+  return knownTransformNames(checker).filter((n) => {
+    const canonical = checker?.has(n) ? checker.get(n).name : undefined;
+    return canonical === undefined || canonical === n;
+  });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -102,7 +114,12 @@ function parseEntry(entry: unknown, path: string, ctx: ChainContext): Parsed | u
     }
   }
 
-  if (entry.path !== undefined) {
+  // Clara 4 names MONAI's own classes by Python path too ("monai.transforms.ToTensord"): that is the catalogue's transform.
+  const monaiClass = monaiTransformOf(entry.path, ctx.checker);
+  if (monaiClass !== undefined) {
+    if (name !== undefined && name !== monaiClass) bad(`${jsonPath(path, 'name')}: "${name}" names another class than path "${entry.path as string}"; give one of them`);
+    name ??= monaiClass;
+  } else if (entry.path !== undefined) {
     const custom = parseModulePath(entry.path, jsonPath(path, 'path'), ctx);
     if (!custom || !ok) return undefined;
     const spec: TransformSpec = {
@@ -116,12 +133,13 @@ function parseEntry(entry: unknown, path: string, ctx: ChainContext): Parsed | u
     };
     return { kind: 'def', spec, disabled: disabled === true };
   }
-  if (entry.name === undefined) {
+  if (name === undefined && ok) {
     ctx.report(`${path}: expected "name" (a Clara transform), "path" (a custom module) or "ref" (a train transform)`);
     return undefined;
   }
   if (!ok || name === undefined) return undefined;
 
+  if (ctx.refuseExpressions && !refuseExpressions(args, jsonPath(path, 'args'), ctx.report)) return undefined;
   let known: TransformSpec['known'];
   if (ctx.checker?.has(name)) {
     known = 'registry';
@@ -141,13 +159,21 @@ function parseEntry(entry: unknown, path: string, ctx: ChainContext): Parsed | u
   return { kind: 'def', spec: { name, ...(alias ? { alias } : {}), args, jsonPath: path, known }, disabled: disabled === true };
 }
 
-/** `unknown transform "X" (did you mean ...?)`, with the Clara 3 name for Clara 2.x and MONAI names. */
+/** `unknown transform "X" (did you mean ...?)`, with the Clara 3 name for Clara 2.x names. */
 export function unknownNameText(name: string, checker?: TransformChecker): string {
   // Own keys only: a transform named "toString" must not find Object.prototype.toString.
   if (Object.hasOwn(CLARA2_TRANSFORM_NAMES, name)) return clara2Text(name, CLARA2_TRANSFORM_NAMES[name]);
-  if (Object.hasOwn(NAME_HINTS, name)) return `unknown transform "${name}" (did you mean ${NAME_HINTS[name]}?)`;
   if ((PIPELINE_NAMES as readonly string[]).includes(name)) return `"${name}" is an image pipeline, not a transform (it belongs in image_pipeline)`;
-  return `unknown transform "${clipText(name)}"${didYouMean(name, knownTransformNames(checker))}`;
+  return `unknown transform "${clipText(name)}"${didYouMean(name, suggestionNames(checker))}`;
+}
+
+const PYTHON_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/;
+
+/** `monai.transforms.ToTensord` (or `monai.transforms.utility.dictionary.ToTensord`) -> `ToTensord`, when the catalogue has it. */
+function monaiTransformOf(p: unknown, checker?: TransformChecker): string | undefined {
+  if (typeof p !== 'string' || !p.startsWith('monai.transforms.') || !PYTHON_PATH.test(p)) return undefined;
+  const cls = p.slice(p.lastIndexOf('.') + 1);
+  return checker?.has(cls) ? cls : undefined;
 }
 
 /**
@@ -164,8 +190,13 @@ function parseModulePath(p: unknown, path: string, ctx: ChainContext): { file: s
   const spec = hash < 0 ? p : p.slice(0, hash);
   const exportName = hash < 0 ? 'default' : p.slice(hash + 1);
   const looksJs = /[\\/]/.test(spec) || /\.(m|c)?[jt]s$/.test(spec) || spec.startsWith('@');
-  if (!looksJs && /^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+$/.test(spec)) {
-    ctx.report(`${path}: "${p}" looks like a Python import path (Clara BYOC); voxelpipe loads JavaScript modules: "./file.js#ExportName"`);
+  if (!looksJs && PYTHON_PATH.test(spec)) {
+    const cls = spec.slice(spec.lastIndexOf('.') + 1);
+    ctx.report(
+      spec.startsWith('monai.')
+        ? `${path}: "${p}" is a Python class voxelpipe does not have (it runs no Python; its catalogue holds MONAI's transforms by name${didYouMean(cls, suggestionNames(ctx.checker))}); custom transforms are JavaScript modules: "./file.js#ExportName"`
+        : `${path}: "${p}" looks like a Python import path (Clara BYOC); voxelpipe loads JavaScript modules: "./file.js#ExportName"`,
+    );
     return undefined;
   }
   if (!/^[A-Za-z_$][\w$]*$/.test(exportName)) {
@@ -211,6 +242,11 @@ export class RefIndex {
     const close = closestNames(ref, candidates);
     return `no train transform is named or aliased "${clipText(ref)}"${close.length ? didYouMean(ref, candidates) : candidates.length ? ` (train has ${candidates.join(', ')})` : ' (train has no pre_transforms)'}`;
   }
+}
+
+/** Parses one entry at `path` (problems to `ctx.report`; undefined after one): bundles build their chains entry by entry. */
+export function parseChainEntry(entry: unknown, path: string, ctx: ChainContext): Parsed | undefined {
+  return parseEntry(entry, path, ctx);
 }
 
 /** First pass: parses a chain's entries (refs unresolved). */

@@ -10,7 +10,7 @@ export {
 } from './load-config.js';
 export { type TransformSpec, type TransformChecker, knownTransformNames } from './components.js';
 export { PIPELINE_NAMES, pipelineClass, isPipelineName, type PipelineName, type PipelineArgs, type PipelineClass, type Task } from './pipeline.js';
-export { CLARA_TRANSFORM_NAMES, CLARA2_TRANSFORM_NAMES, CLARA2_PIPELINE_ARGS, IGNORED_SECTION_KEYS, NAME_HINTS } from './clara-names.js';
+export { CLARA_TRANSFORM_NAMES, CLARA2_TRANSFORM_NAMES, CLARA2_PIPELINE_ARGS, IGNORED_SECTION_KEYS } from './clara-names.js';
 export { readJsonFile, parseJsonText, lineColumn } from './json.js';
 export { parseByteSize, BYTE_SIZE_EXPECTED } from './byte-size.js';
 export { parseOverrides, parseSetValue, substitute, type Json, type Override } from './variables.js';

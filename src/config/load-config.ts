@@ -13,8 +13,11 @@ import {
   type TransformChecker,
   type TransformSpec,
 } from './components.js';
+import { isBundleConfig, loadBundle } from './bundle.js';
+import { CLARA4_IGNORED_KEYS, CLARA4_SECTION_KEYS, clara4KeyProblem, isClara4Section, readClara4Data } from './clara4.js';
 import { readJsonFile } from './json.js';
 import { isEvaluationConfig, loadEvaluationConfig, type EvaluationSpec } from './evaluation.js';
+import { monaiPipelineSpec, type MonaiSectionInfo } from './monai-section.js';
 import { takeSearchSpace } from './search-space.js';
 import { applySearchPoint, searchVariableFor, type SearchVariableReport } from './search-point.js';
 import {
@@ -53,6 +56,8 @@ export interface LoadConfigOptions {
   registry?: TransformChecker;
   /** Folder that `config`, `env` and `mmar` resolve against (default: the process's cwd). */
   cwd?: string;
+  /** MONAI bundles: the sections to read (default: both); the others may hold what voxelpipe does not read. */
+  sections?: readonly Section[];
 }
 
 /** Where a section's items come from. */
@@ -65,6 +70,8 @@ export interface DatalistSource {
   key: string;
   /** JSON path of the pipeline args that named it, for messages (`train.image_pipeline.args`). */
   jsonPath: string;
+  /** A list written in the config itself (a bundle's `data`): read instead of `file[key]`; `file` is then the config. */
+  items?: Json[];
 }
 
 export interface ImagePipelineSpec {
@@ -77,6 +84,8 @@ export interface ImagePipelineSpec {
   /** Parsed args, Clara defaults filled in, datalist paths absolute. */
   args: PipelineArgs;
   jsonPath: string;
+  /** Set for Clara 4 and MONAI bundle sections: the image pipeline is synthesised from MONAI's dataset and dataloader. */
+  monai?: MonaiSectionInfo;
 }
 
 /** One section (train or validate) of a config, ready for the pipeline. */
@@ -122,6 +131,8 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
   const configFile = resolve(cwd, options.config);
   const raw = readJsonFile(configFile);
   if (!isObject(raw)) throw configError(options.config, [`expected a JSON object (a Clara config with "train" / "validate" sections), got ${showValue(raw)}`]);
+  // A MONAI bundle's train.json (`_target_` components, `@` references): bundle.ts.
+  if (isBundleConfig(raw)) return loadBundle(raw, configFile, options.config, options);
 
   let envFile: string | undefined;
   let env: Record<string, Json> | undefined;
@@ -164,6 +175,8 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
 
   // First pass over both sections: substitute, classify keys, parse entries.
   const sections = new Map<Section, Record<string, Json>>();
+  // Clara 4 sections (dataset + dataloader blocks of MONAI classes) beside Clara 3's image_pipeline ones: clara4.ts.
+  const clara4 = new Set<Section>();
   for (const s of SECTIONS) {
     const sec = config[s];
     if (sec === undefined) continue;
@@ -172,10 +185,12 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
       continue;
     }
     const used: Record<string, Json> = {};
+    if (isClara4Section(sec)) clara4.add(s);
+    const keys = clara4.has(s) ? CLARA4_SECTION_KEYS : SECTION_KEYS;
     for (const [k, v] of Object.entries(sec)) {
-      if (SECTION_KEYS.includes(k)) used[k] = substitute(v, expander, jsonPath(s, k), report);
-      else if (IGNORED_SECTION_KEYS.includes(k) || closestNames(k, SECTION_KEYS).length === 0) ignored.push(jsonPath(s, k));
-      else report(`${jsonPath(s, k)}: unknown key${didYouMean(k, SECTION_KEYS)}`);
+      if (keys.includes(k) || (clara4.has(s) && k === 'image_pipeline')) used[k] = substitute(v, expander, jsonPath(s, k), report);
+      else if (IGNORED_SECTION_KEYS.includes(k) || CLARA4_IGNORED_KEYS.includes(k) || closestNames(k, keys).length === 0) ignored.push(jsonPath(s, k));
+      else report(`${jsonPath(s, k)}: ${clara4.has(s) ? clara4KeyProblem(k) : `unknown key${didYouMean(k, SECTION_KEYS)}`}`);
     }
     sections.set(s, used);
   }
@@ -183,7 +198,13 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
 
   const parsedPipelines = new Map<Section, ReturnType<typeof parsePipeline>>();
   const chains = new Map<Section, { pre: ReturnType<typeof parseChainEntries>; batch: ReturnType<typeof parseChainEntries> }>();
+  const clara4Data = new Map<Section, ReturnType<typeof readClara4Data>>();
   for (const [s, sec] of sections) {
+    if (clara4.has(s)) {
+      clara4Data.set(s, readClara4Data(s, sec, root, report));
+      chains.set(s, { pre: parseChainEntries(sec.pre_transforms, jsonPath(s, 'pre_transforms'), { ...ctx, refuseExpressions: true }), batch: [] });
+      continue;
+    }
     const pipe = parsePipeline(s, sec.image_pipeline, vars, root, report);
     parsedPipelines.set(s, pipe);
     const pick = (key: 'pre_transforms' | 'batch_transforms', fromArgs: unknown[] | undefined, argKey: string) => {
@@ -209,14 +230,17 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
     const batch = resolveChain(chain.batch, index, ctx);
     const pipe = parsedPipelines.get(s);
     if (pipe) spec[s] = { section: s, datalist: pipe.datalist, imagePipeline: pipe.imagePipeline, preTransforms: pre, batchTransforms: batch };
+    const data = clara4Data.get(s);
+    if (data) spec[s] = monaiPipelineSpec({ section: s, source: 'clara4', ...data, preTransforms: pre, checker: options.registry });
   }
   if (problems.length > 0) throw configError(options.config, problems);
 
   for (const [k, v] of vars) spec.variables[k] = v.value;
   spec.warnings.push(...point.warnings);
   if (ignored.length > 0) spec.warnings.push(`ignoring Clara keys voxelpipe does not use: ${ignored.join(', ')}`);
+  for (const s of SECTIONS) spec.warnings.push(...(clara4Data.get(s)?.settings.warnings ?? []));
   for (const s of SECTIONS) {
-    const a = spec[s]?.imagePipeline.args;
+    const a = spec[s]?.imagePipeline.monai ? undefined : spec[s]?.imagePipeline.args;
     if (a?.num_cache_objects !== undefined && a.output_batch_size > 0 && a.num_cache_objects % a.output_batch_size !== 0)
       spec.warnings.push(
         `${s}.image_pipeline.args.num_cache_objects: ${a.num_cache_objects} is not a multiple of output_batch_size ${a.output_batch_size}; the last batch of each cache epoch is short`,

@@ -34,6 +34,10 @@ export interface DatalistOptions extends Partial<Pick<DatalistSource, 'baseDir' 
   required?: readonly string[];
   /** Checks labels against the task: segmentation labels are files, classification labels are values. */
   task?: Task;
+  /** Whether every item must have `image` (default true; MONAI sections require exactly their loaders' keys). */
+  requireImage?: boolean;
+  /** A list written in the config itself (a bundle's `data`), read instead of the file's. */
+  items?: Json[];
 }
 
 /** A problem with one entry (or the whole list when `index` is undefined). */
@@ -49,13 +53,13 @@ const isPathList = (v: unknown): v is string[] => Array.isArray(v) && v.length >
 
 /**
  * The fields a pipeline's loaders read (`LoadNifti` / `LoadPng` / `LoadJpg`
- * `fields`): each item must have them and they are files.
+ * `fields`, `LoadImaged` `keys`): each item must have them and they are files.
  */
 export function loaderFields(spec: PipelineSpec): string[] {
   const out = new Set<string>();
   for (const t of spec.preTransforms) {
     if (!/^Load[A-Z]/.test(t.name)) continue;
-    const f = t.args.fields;
+    const f = t.args.fields ?? t.args.keys;
     for (const name of typeof f === 'string' ? [f] : Array.isArray(f) ? f : []) if (typeof name === 'string') out.add(name);
   }
   return [...out];
@@ -63,7 +67,12 @@ export function loaderFields(spec: PipelineSpec): string[] {
 
 /** Datalist options for one section of a config. */
 export function datalistOptionsFor(spec: PipelineSpec): DatalistOptions {
-  return { ...spec.datalist, required: loaderFields(spec), task: spec.imagePipeline.task };
+  return { ...spec.datalist, required: loaderFields(spec), task: spec.imagePipeline.task, ...(spec.imagePipeline.monai ? { requireImage: false } : {}) };
+}
+
+/** The datalist JSON of `options`: the file's, or `{ [key]: items }` for a list written in the config. */
+export function readDatalistJson(options: DatalistOptions): unknown {
+  return options.items !== undefined ? { [options.key]: options.items } : readJsonFile(options.file);
 }
 
 /** Parses a datalist already read as JSON: the valid items and every problem found. */
@@ -88,7 +97,7 @@ export function parseDatalist(json: unknown, options: DatalistOptions): { items:
   }
   if (list.length === 0) problems.push({ message: `${file}: ${jsonPath('', options.key)} is empty` });
 
-  const required = new Set(['image', ...(options.required ?? [])]);
+  const required = new Set([...(options.requireImage === false ? [] : ['image']), ...(options.required ?? [])]);
   const join = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const items: Item[] = [];
   list.forEach((raw, index) => {
@@ -137,7 +146,7 @@ export function parseDatalist(json: unknown, options: DatalistOptions): { items:
  * error listing the problems (the first few, and how many more).
  */
 export function loadDatalist(options: DatalistOptions): Item[] {
-  const json = readJsonFile(options.file);
+  const json = readDatalistJson(options);
   const { items, problems } = parseDatalist(json, options);
   if (problems.length > 0) {
     const shown = problems.slice(0, 5).map((p) => p.message);

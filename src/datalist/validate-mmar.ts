@@ -1,10 +1,9 @@
 import { loadConfig, SECTIONS, type ConfigSpec, type Section, type TransformChecker } from '../config/index.js';
 import type { SearchVariableReport } from '../config/search-point.js';
-import { readJsonFile } from '../config/json.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { isVoxelpipeError } from '../util/errors.js';
 import { checkItem, checkListValues, FileChecks } from './check.js';
-import { datalistOptionsFor, parseDatalist, type Item } from './datalist.js';
+import { datalistOptionsFor, parseDatalist, readDatalistJson, type Item } from './datalist.js';
 
 /**
  * What `voxelpipe validate` does, as a library function: the config, then
@@ -85,7 +84,7 @@ export async function validateMmar(options: ValidateOptions): Promise<ValidateRe
     const opts = datalistOptionsFor(sec);
     let items: Item[] = [];
     try {
-      const parsed = parseDatalist(readJsonFile(opts.file), opts);
+      const parsed = parseDatalist(readDatalistJson(opts), opts);
       items = parsed.items;
       for (const p of parsed.problems) report.problems.push({ section: s, datalist: opts.file, message: p.message });
     } catch (e) {
@@ -93,7 +92,7 @@ export async function validateMmar(options: ValidateOptions): Promise<ValidateRe
       report.problems.push({ section: s, datalist: opts.file, message: e.message });
     }
     for (const p of checkListValues(items, opts.key, sec.imagePipeline)) entryProblem(s, opts.file, p);
-    report.sections[s] = { pipeline: sec.imagePipeline.name, datalist: opts.file, key: opts.key, items: items.length };
+    report.sections[s] = { pipeline: sec.imagePipeline.monai ? `${sec.imagePipeline.monai.dataset} + ${sec.imagePipeline.monai.loader}` : sec.imagePipeline.name, datalist: opts.file, key: opts.key, items: items.length };
     work.push({ section: s, key: opts.key, datalist: opts.file, items, dims: sec.imagePipeline.args.output_data_dims });
   }
 

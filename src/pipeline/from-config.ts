@@ -42,20 +42,22 @@ export function pipelineOptionsFromSpec(config: ConfigSpec, spec: PipelineSpec, 
   const task = spec.imagePipeline.task;
   const labelAt = (it: (typeof listed)[number]) => ({ value: it.fields.label, where: jsonPath(spec.datalist.key, it.index, 'label') });
   const withCache = spec.imagePipeline.withCache && a.num_cache_objects !== undefined;
+  // Clara 4 / bundle sections (config/monai-section.ts): MONAI batches any shape, and the fields its chain loads.
+  const monai = spec.imagePipeline.monai;
   return {
     items,
     transforms: spec.preTransforms.map(chainEntry),
     batchTransforms: spec.batchTransforms.map(chainEntry),
     root: config.root,
     task,
-    cropSize: a.output_crop_size,
+    cropSize: monai ? undefined : a.output_crop_size,
     dataFormat: a.output_data_format,
     imageChannels: a.output_image_channels,
     labelChannels: task === 'segmentation' ? a.output_label_channels : undefined,
     imageDtype: a.output_image_dtype,
     labelDtype: a.output_label_dtype ?? 'float32',
     labelEncoding: task === 'classification' ? labelEncodingFor(a.output_label_format, listed.map(labelAt), path, spec.datalist.file) : undefined,
-    fields: ['image', 'label', ...extraFields(a.extra_inputs)],
+    fields: monai?.fields ?? ['image', 'label', ...extraFields(a.extra_inputs)],
     batchSize: a.output_batch_size,
     batchedByTransforms: a.batched_by_transforms || a.output_batch_size === 0,
     workers: overrides.workers ?? a.num_workers,

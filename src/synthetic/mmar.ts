@@ -4,10 +4,11 @@ import { makeClassificationDataset, makeSegmentationDataset } from './datasets.j
 import { thresholdSegmenterModel } from './onnx-models.js';
 
 /**
- * The demo's synthetic MMAR, laid out as Clara 3.x users have theirs:
+ * The demo's synthetic MMAR, laid out as Clara users have theirs:
  *
- *     <dir>/config/config_train.json    the Clara config (train + validate sections)
- *     <dir>/config/config_validation.json  the evaluation config (voxelpipe evaluate)
+ *     <dir>/config/config_train.json    the Clara config (train + validate sections):
+ *                                       Clara 3.x names, or (flavor monai) a Clara 4 config of MONAI names
+ *     <dir>/config/config_validation.json  the evaluation config (voxelpipe evaluate; Clara 3.x in both flavors)
  *     <dir>/models/model.onnx           segmentation: a tiny ONNX "network" to evaluate
  *     <dir>/config/environment.json     DATA_ROOT, DATASET_JSON, ...
  *     <dir>/config/dataset_0.json       the MSD-style datalist (with `labels`)
@@ -18,6 +19,8 @@ import { thresholdSegmenterModel } from './onnx-models.js';
  */
 
 export type DemoTask = 'segmentation' | 'classification';
+/** `clara`: a Clara 3.x config (image_pipeline, Clara's transforms); `monai`: a Clara 4 config (MONAI's transforms, dataset + dataloader). */
+export type DemoFlavor = 'clara' | 'monai';
 
 /** Sizes of the demo: `full` for `npm run demo`, `small` for tests (a few seconds). */
 export interface DemoSize {
@@ -49,6 +52,7 @@ export interface DemoMmar {
   datalist: string;
   dataRoot: string;
   task: DemoTask;
+  flavor: DemoFlavor;
   /** Items in the training list. */
   training: number;
   /** The evaluation config (Clara's config_validation.json). */
@@ -106,6 +110,76 @@ export function demoSegmentationConfig(s: DemoSize): Record<string, unknown> {
           prefetch_size: 0,
         },
       },
+    },
+  };
+}
+
+/** The Clara 4 (MONAI names) twin of the segmentation demo: the same chain, SmartCacheDataset, DataLoader. */
+export function demoMonaiSegmentationConfig(s: DemoSize): Record<string, unknown> {
+  const keys = ['image', 'label'];
+  return {
+    epochs: 2,
+    learning_rate: 1e-4,
+    train: {
+      loss: { name: 'DiceLoss', args: { to_onehot_y: true, softmax: true } },
+      optimizer: { name: 'Adam', args: { lr: '{learning_rate}' } },
+      model: { name: 'UNet', args: { dimensions: 3, in_channels: 1, out_channels: 2, channels: [16, 32, 64, 128, 256], strides: [2, 2, 2, 2], num_res_units: 2 } },
+      pre_transforms: [
+        { name: 'LoadImaged', args: { keys } },
+        { name: 'EnsureChannelFirstd', args: { keys } },
+        { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: -57, a_max: 164, b_min: 0.0, b_max: 1.0, clip: true } },
+        {
+          name: 'RandCropByPosNegLabeld',
+          args: { keys, label_key: 'label', spatial_size: [s.crop, s.crop, s.crop], pos: 1, neg: 1, num_samples: s.cropsPerVolume, image_key: 'image', image_threshold: 0 },
+        },
+        { name: 'RandAxisFlipd', args: { keys, prob: 0.1 } },
+        { name: 'RandScaleIntensityd', args: { keys: 'image', factors: 0.1, prob: 1.0 } },
+        { name: 'ToTensord', args: { keys } },
+      ],
+      dataset: {
+        name: 'SmartCacheDataset',
+        data_list_file_path: '{DATASET_JSON}',
+        data_file_base_dir: '{DATA_ROOT}',
+        data_list_key: 'training',
+        args: { transform: '@pre_transforms', cache_num: s.cacheObjects, replace_rate: s.replacePercent, num_init_workers: 2, num_replace_workers: 2 },
+      },
+      dataloader: { name: 'DataLoader', args: { dataset: '@dataset', batch_size: s.batch, shuffle: true, num_workers: 2 } },
+      handlers: [{ name: 'SmartCacheHandler' }],
+      trainer: { name: 'SupervisedTrainer', args: { max_epochs: '{epochs}' } },
+    },
+    validate: {
+      pre_transforms: [{ ref: 'LoadImaged' }, { ref: 'EnsureChannelFirstd' }, { ref: 'ScaleIntensityRanged' }, { ref: 'ToTensord' }],
+      dataset: { name: 'Dataset', data_list_file_path: '{DATASET_JSON}', data_file_base_dir: '{DATA_ROOT}', data_list_key: 'validation' },
+      dataloader: { name: 'DataLoader', args: { dataset: '@dataset', batch_size: 1, shuffle: false, num_workers: 1 } },
+      metrics: [{ name: 'MeanDice', log_label: 'val_mean_dice', is_key_metric: true, args: { include_background: false } }],
+      evaluator: { name: 'SupervisedEvaluator' },
+    },
+  };
+}
+
+/** The Clara 4 (MONAI names) classification demo over 2D PNGs: class-index labels, batches of 8. */
+export function demoMonaiClassificationConfig(s: DemoSize): Record<string, unknown> {
+  const classes = s.perClass.length;
+  return {
+    epochs: 2,
+    train: {
+      loss: { name: 'CrossEntropyLoss' },
+      model: { name: 'DenseNet121', args: { spatial_dims: 2, in_channels: 1, out_channels: classes } },
+      pre_transforms: [
+        { name: 'LoadImaged', args: { keys: 'image' } },
+        { name: 'EnsureChannelFirstd', args: { keys: 'image' } },
+        { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: 0, a_max: 255, b_min: 0.0, b_max: 1.0, clip: true } },
+        { name: 'RandRotated', args: { keys: 'image', range_x: 0.1745, prob: 0.5 } },
+        { name: 'RandScaleIntensityd', args: { keys: 'image', factors: 0.1, prob: 1.0 } },
+        { name: 'ToTensord', args: { keys: 'image' } },
+      ],
+      dataset: { name: 'CacheDataset', data_list_file_path: '{DATASET_JSON}', data_file_base_dir: '{DATA_ROOT}', data_list_key: 'training', args: { transform: '@pre_transforms', cache_rate: 1.0 } },
+      dataloader: { name: 'DataLoader', args: { dataset: '@dataset', batch_size: 8, shuffle: true, num_workers: 2 } },
+    },
+    validate: {
+      pre_transforms: [{ ref: 'LoadImaged' }, { ref: 'EnsureChannelFirstd' }, { ref: 'ScaleIntensityRanged' }, { ref: 'ToTensord' }],
+      dataset: { name: 'Dataset', data_list_file_path: '{DATASET_JSON}', data_file_base_dir: '{DATA_ROOT}', data_list_key: 'validation' },
+      dataloader: { name: 'DataLoader', args: { dataset: '@dataset', batch_size: 4, shuffle: false } },
     },
   };
 }
@@ -211,7 +285,7 @@ function writeJson(file: string, value: unknown): void {
 }
 
 /** Writes the demo MMAR into `dir` (created; existing data files are kept). */
-export function writeDemoMmar(dir: string, task: DemoTask, s: DemoSize, seed = 0): DemoMmar {
+export function writeDemoMmar(dir: string, task: DemoTask, s: DemoSize, seed = 0, flavor: DemoFlavor = 'clara'): DemoMmar {
   const configDir = join(dir, 'config');
   const dataRoot = join(dir, 'data');
   mkdirSync(configDir, { recursive: true });
@@ -234,7 +308,11 @@ export function writeDemoMmar(dir: string, task: DemoTask, s: DemoSize, seed = 0
   });
   const config = join(configDir, 'config_train.json');
   const sized = task === 'classification' ? { ...s, size: Math.min(s.size, 64) } : s;
-  writeJson(config, task === 'segmentation' ? demoSegmentationConfig(sized) : demoClassificationConfig(sized));
+  const make = {
+    clara: { segmentation: demoSegmentationConfig, classification: demoClassificationConfig },
+    monai: { segmentation: demoMonaiSegmentationConfig, classification: demoMonaiClassificationConfig },
+  }[flavor][task];
+  writeJson(config, make(sized));
   const validationConfig = join(configDir, 'config_validation.json');
   writeJson(validationConfig, task === 'segmentation' ? demoSegmentationValidationConfig(sized) : demoClassificationValidationConfig());
   let model: string | undefined;
@@ -245,5 +323,5 @@ export function writeDemoMmar(dir: string, task: DemoTask, s: DemoSize, seed = 0
     // bound of 0.72 misses its darker voxels, so the Dice the demo reports (~0.9) is not trivially 1.
     writeFileSync(model, thresholdSegmenterModel(0.72, 0.9));
   }
-  return { root: dir, config, env, datalist, dataRoot, task, training: ds.training.length, validationConfig, ...(model ? { model } : {}) };
+  return { root: dir, config, env, datalist, dataRoot, task, flavor, training: ds.training.length, validationConfig, ...(model ? { model } : {}) };
 }

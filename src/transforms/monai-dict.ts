@@ -84,8 +84,12 @@ function cropView(img: ChainImage, j: number): ChainImage {
   return { ...img, data: img.data.subarray(j * per, (j + 1) * per) as VoxelArray, shape: img.shape.slice(0, -1), batched: false };
 }
 
-/** Crops of one field as one batched image (dtypes that differ, e.g. some crops noised, are promoted to float32). */
-export function stack(parts: ChainImage[], field: string, transform: string): ChainImage {
+/**
+ * Crops of one field as one batched image (dtypes that differ, e.g. some
+ * crops noised, are promoted to float32), in memory from `alloc` when given
+ * (every element is written).
+ */
+export function stack(parts: ChainImage[], field: string, transform: string, alloc?: TransformContext['alloc']): ChainImage {
   const first = parts[0];
   let dtype: ArrayDType = arrayDTypeOf(first.data);
   for (const p of parts) {
@@ -99,7 +103,7 @@ export function stack(parts: ChainImage[], field: string, transform: string): Ch
     if (t !== dtype) dtype = t === 'float64' || dtype === 'float64' ? 'float64' : 'float32';
   }
   const per = first.data.length;
-  const data = new ARRAY_CTORS[dtype](per * parts.length);
+  const data = alloc ? alloc(dtype, per * parts.length) : new ARRAY_CTORS[dtype](per * parts.length);
   parts.forEach((p, j) => data.set(p.data as never, j * per));
   return { ...first, data, dtype, shape: [...first.shape, parts.length], batched: true };
 }
@@ -112,6 +116,7 @@ function cropContext(ctx: TransformContext, j: number): TransformContext {
     },
     record: (d) => ctx.record({ [`crop${j}`]: d }),
     root: ctx.root,
+    ...(ctx.alloc ? { alloc: ctx.alloc } : {}),
   };
 }
 
@@ -146,7 +151,7 @@ export function eachCrop(sample: Sample, ctx: TransformContext, transform: strin
       continue;
     }
     const images = vals.every((v) => isChainImage(v) && !v.batched);
-    if (images && (batched.includes(k) || vals.some((v) => v !== vals[0]))) out[k] = stack(vals as ChainImage[], k, transform);
+    if (images && (batched.includes(k) || vals.some((v) => v !== vals[0]))) out[k] = stack(vals as ChainImage[], k, transform, ctx.alloc);
   }
   return out;
 }

@@ -60,5 +60,5 @@ test('bench --quick --json: floors, one row per mode, targets, a JSON report on 
 test('bench: an unknown mode is refused, naming the modes', async () => {
   const r = await cli('bench', '--quick', '--mode', 'warp-speed', '--no-save');
   assert.equal(r.code, 1);
-  assert.equal(r.err.trim().split('\n').pop(), 'voxelpipe: bench: unknown mode "warp-speed" (modes: uncached-1, uncached-2, smart-r0, smart-r25, persistent, bridge)');
+  assert.equal(r.err.trim().split('\n').pop(), 'voxelpipe: bench: unknown mode "warp-speed" (modes: uncached-1, uncached-2, smart-r0, smart-r25, persistent, bridge, monai-names)');
 });

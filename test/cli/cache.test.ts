@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runCli } from '../../src/cli/program.js';
 import { spleenConfig, writeSpleenMmar } from '../config/mmars.js';
 import { ROOT, tempDir } from '../helpers.js';
+import { ChunkedStore } from '../../src/cache/index.js';
+import { chunkedSample } from '../cache/chunked-samples.js';
 
 const execFileP = promisify(execFile);
 
@@ -81,4 +83,40 @@ test('cache: without a cache folder the message says how to give one', async (t)
   const r = await cli('cache', 'warm', '--config', m.config, '--mmar', m.root, '--section', 'train');
   assert.equal(r.code, 1);
   assert.equal(r.err, `voxelpipe: ${m.config}: train.image_pipeline.args has no cache_dir; pass --cache-dir DIR\n`);
+});
+
+test('cache stats | evict | clear on the chunked store: items, bytes, ratio, lifetime hit rate, LRU eviction to --cache-max-bytes-disk', async (t) => {
+  const dir = tempDir(t);
+  const store = new ChunkedStore({ dir });
+  const sample = chunkedSample(4);
+  let size = 0;
+  for (const k of ['clia', 'clib', 'clic']) size = store.put(`${k}0000`, { ...sample, k }).bytes;
+  const now = Date.now();
+  ['clia', 'clib', 'clic'].forEach((k, i) => utimesSync(store.fileFor(`${k}0000`), new Date(now - 100_000 * (3 - i)), new Date(now - 100_000 * (3 - i))));
+  store.open('clia0000');
+  store.open('nothere00');
+  store.close();
+  const stats = await cli('cache', 'stats', '--cache-dir', dir);
+  assert.equal(stats.code, 0, stats.err);
+  assert.match(stats.out, new RegExp(`^${dir} \\(chunked, format 1\\): 3 items, [\\d.]+ [KM]iB on disk \\(ratio [\\d.]+ to the voxels' [\\d.]+ [KM]iB\\), hit rate 50% of 2 lookups$`, 'm'));
+  const json = JSON.parse((await cli('cache', 'stats', '--cache-dir', dir, '--json')).out);
+  assert.equal(json.chunked.items, 3);
+  assert.equal(json.chunked.bytes, 3 * size);
+  assert.ok(json.chunked.compressionRatio > 1);
+  assert.deepEqual([json.chunked.hitRate, json.chunked.lookups], [0.5, 2]);
+
+  const bad = await cli('cache', 'evict', '--cache-dir', dir, '--cache-max-bytes-disk', 'lots');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--cache-max-bytes-disk.*expected a number of bytes or a size such as "8GB" or "512MiB", got "lots"/);
+  const evict = await cli('cache', 'evict', '--cache-dir', dir, '--cache-max-bytes-disk', String(2 * size + 100), '--json');
+  assert.equal(evict.code, 0, evict.err);
+  const r = JSON.parse(evict.out)[dir];
+  assert.deepEqual([r.removed, r.items], [1, 2]);
+  assert.ok(r.left <= 2 * size + 100);
+  const left = new ChunkedStore({ dir });
+  assert.equal(left.has('clib0000'), false, 'b was the least recently used (a was opened)');
+  assert.ok(left.has('clia0000') && left.has('clic0000'));
+  const clear = await cli('cache', 'clear', '--cache-dir', dir);
+  assert.match(clear.out, /removed 0 entries \(0 B\), 2 chunked items and temporary files/);
+  assert.equal(new ChunkedStore({ dir }).stats().items, 0);
 });

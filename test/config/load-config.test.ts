@@ -392,9 +392,9 @@ test('bad configs: one line naming the JSON path', async (t) => {
       'train.pre_transforms[2].name: unknown transform "ScaleIntensityRang" (did you mean ScaleIntensityRange or ScaleIntensityOscillation?)',
     ],
     [
-      'a MONAI name points at the Clara one',
-      (c) => (c.train.pre_transforms[4].name = 'RandFlipd'),
-      'train.pre_transforms[4].name: unknown transform "RandFlipd" (did you mean RandomAxisFlip (RandFlipd is a MONAI name)?)',
+      'a Python class of MONAI that the catalogue lacks (Clara 4 deepgrow configs) is refused in one line',
+      (c) => (c.train.pre_transforms[4] = { name: 'SpatialCropForegroundd', path: 'monai.apps.deepgrow.transforms.SpatialCropForegroundd', args: {} }),
+      'train.pre_transforms[4].path: "monai.apps.deepgrow.transforms.SpatialCropForegroundd" is a Python class voxelpipe does not have (it runs no Python; its catalogue holds MONAI\'s transforms by name); custom transforms are JavaScript modules: "./file.js#ExportName"',
     ],
     [
       'wrong arg type',

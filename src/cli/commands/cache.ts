@@ -3,6 +3,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadConfig, type Section } from '../../config/load-config.js';
 import { DiskCache } from '../../cache/disk-cache.js';
+import { ChunkedStore, type ChunkedStoreStats } from '../../cache/chunked/store.js';
+import { CHUNKED_FORMAT_VERSION } from '../../cache/chunked/format.js';
+import { parseByteSize } from '../../config/byte-size.js';
 import { createDefaultRegistry } from '../../transforms/catalogue.js';
 import { createPipeline, type Pipeline } from '../../pipeline/engine.js';
 import { pipelineOptionsFromSpec } from '../../pipeline/from-config.js';
@@ -19,6 +22,44 @@ interface CacheOpts {
   set?: string[];
   json?: boolean;
   progress: boolean;
+  cacheMaxBytesDisk?: number;
+}
+
+/** The chunked store's part of `cache stats`, as JSON. */
+function chunkedSummary(c: ChunkedStoreStats) {
+  return {
+    format: CHUNKED_FORMAT_VERSION,
+    items: c.items,
+    bytes: c.bytes,
+    rawBytes: c.rawBytes,
+    compressionRatio: c.compressionRatio,
+    hitRate: c.lifetime.hitRate,
+    lookups: c.lifetime.hits + c.lifetime.misses,
+    corrupt: c.lifetime.corrupt,
+    evicted: c.lifetime.evicted,
+    stale: c.stale,
+    staleBytes: c.staleBytes,
+    tempFiles: c.tempFiles,
+  };
+}
+
+/** One line on the chunked store, e.g. "DIR (chunked, format 1): 12 items, 640 MB on disk (ratio 1.50 to the voxels' 960 MB), hit rate 97% of 480 lookups". */
+function chunkedLine(dir: string, c: ChunkedStoreStats): string {
+  const lookups = c.lifetime.hits + c.lifetime.misses;
+  const parts = [`${c.items} items, ${formatBytes(c.bytes)} on disk (ratio ${c.compressionRatio.toFixed(2)} to the voxels' ${formatBytes(c.rawBytes)})`];
+  parts.push(lookups ? `hit rate ${(100 * c.lifetime.hitRate).toFixed(0)}% of ${lookups} lookups` : 'no lookups yet');
+  if (c.lifetime.corrupt) parts.push(`${c.lifetime.corrupt} corrupt items found and removed`);
+  if (c.lifetime.evicted) parts.push(`${c.lifetime.evicted} evicted`);
+  if (c.stale) parts.push(`${c.stale} stale (${formatBytes(c.staleBytes)}, removed by clear)`);
+  if (c.tempFiles) parts.push(`${c.tempFiles} temporary files (${formatBytes(c.tempBytes)}) of unfinished writes`);
+  return `${dir} (chunked, format ${CHUNKED_FORMAT_VERSION}): ${parts.join(', ')}\n`;
+}
+
+/** commander parser for --cache-max-bytes-disk (the config's byte sizes: 800MB, 20GB, 2GiB). */
+function byteSizeArg(v: string): number {
+  const r = parseByteSize(v);
+  if ('problem' in r) throw new InvalidArgumentError(r.problem);
+  return r.bytes;
 }
 
 /** The options every `cache` subcommand takes: which config, which sections, which folder. */
@@ -62,6 +103,11 @@ function pipelinesFor(opts: CacheOpts, workers?: number): { section: Section; ma
 
 export function cacheCommand(io: CliIO): Command {
   const cache = new Command('cache').description('manage the persistent cache of prefix outputs (the deterministic part of the chain)');
+  // The program copies its output and exit settings onto `cache` only: pass them on to the subcommand,
+  // or a bad option value (--workers x, --cache-max-bytes-disk lots) would exit the process from inside commander.
+  cache.hook('preSubcommand', (self, sub) => {
+    sub.copyInheritedSettings(self);
+  });
 
   cache.addCommand(
     withCommonOptions(new Command('warm'), true)
@@ -116,11 +162,13 @@ export function cacheCommand(io: CliIO): Command {
         }
         if (!dir) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'cache stats: give --config (with cache_dir) or --cache-dir');
         const s = new DiskCache({ dir }).stats();
+        const c = new ChunkedStore({ dir }).stats();
         if (opts.json) {
-          io.out(JSON.stringify({ dir, entries: s.entries, bytes: s.bytes, stale: s.stale, tempFiles: s.tempFiles, sections }) + '\n');
+          io.out(JSON.stringify({ dir, entries: s.entries, bytes: s.bytes, stale: s.stale, tempFiles: s.tempFiles, chunked: chunkedSummary(c), sections }) + '\n');
           return;
         }
         io.out(`${dir}: ${s.entries} entries, ${formatBytes(s.bytes)}${s.stale ? `, ${s.stale} stale (${formatBytes(s.staleBytes)}, removed by clear)` : ''}\n`);
+        if (c.items || c.stale || c.tempFiles || c.lifetime.hits + c.lifetime.misses) io.out(chunkedLine(dir, c));
         for (const [name, v] of Object.entries(sections))
           io.out(`${name}: ${v.cached} of ${v.items} items cached (hit rate ${v.items ? ((100 * v.cached) / v.items).toFixed(0) : 0}%)\n`);
       }),
@@ -134,10 +182,35 @@ export function cacheCommand(io: CliIO): Command {
         if (opts.cacheDir) dirs.add(resolve(opts.cacheDir));
         else if (opts.config) for (const { dir } of pipelinesFor(opts, 0)) dirs.add(dir);
         if (dirs.size === 0) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'cache clear: give --config (with cache_dir) or --cache-dir');
-        const result: Record<string, { removed: number; bytes: number }> = {};
-        for (const dir of dirs) result[dir] = new DiskCache({ dir }).clear();
+        const result: Record<string, { removed: number; bytes: number; chunked: { removed: number; bytes: number } }> = {};
+        for (const dir of dirs) result[dir] = { ...new DiskCache({ dir }).clear(), chunked: new ChunkedStore({ dir }).clear() };
         if (opts.json) io.out(JSON.stringify(result) + '\n');
-        else for (const [dir, r] of Object.entries(result)) io.out(`${dir}: removed ${r.removed} entries (${formatBytes(r.bytes)})\n`);
+        else
+          for (const [dir, r] of Object.entries(result))
+            io.out(`${dir}: removed ${r.removed} entries (${formatBytes(r.bytes)})${r.chunked.removed ? `, ${r.chunked.removed} chunked items and temporary files (${formatBytes(r.chunked.bytes)})` : ''}\n`);
+      }),
+  );
+
+  cache.addCommand(
+    withCommonOptions(new Command('evict'), false)
+      .description('remove least-recently-used items of the chunked cache until the folder holds at most --cache-max-bytes-disk')
+      .requiredOption('--cache-max-bytes-disk <size>', 'bound on the folder\'s chunked items, e.g. 800MB, 20GB, 2GiB', byteSizeArg)
+      .action(async (opts: CacheOpts) => {
+        const dirs = new Set<string>();
+        if (opts.cacheDir) dirs.add(resolve(opts.cacheDir));
+        else if (opts.config) for (const { dir } of pipelinesFor(opts, 0)) dirs.add(dir);
+        if (dirs.size === 0) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'cache evict: give --config (with cache_dir) or --cache-dir');
+        const result: Record<string, { removed: number; bytes: number; items: number; left: number; maxBytes: number }> = {};
+        for (const dir of dirs) {
+          const store = new ChunkedStore({ dir, maxBytes: opts.cacheMaxBytesDisk });
+          const r = store.evict();
+          const after = store.stats();
+          result[dir] = { ...r, items: after.items, left: after.bytes + after.staleBytes + after.tempBytes, maxBytes: opts.cacheMaxBytesDisk! };
+        }
+        if (opts.json) io.out(JSON.stringify(result) + '\n');
+        else
+          for (const [dir, r] of Object.entries(result))
+            io.out(`${dir}: evicted ${r.removed} least-recently-used ${r.removed === 1 ? 'file' : 'files'} (${formatBytes(r.bytes)}); ${r.items} ${r.items === 1 ? 'item' : 'items'} left, ${formatBytes(r.left)} of at most ${formatBytes(r.maxBytes)}\n`);
       }),
   );
   return cache;

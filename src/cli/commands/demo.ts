@@ -4,12 +4,14 @@ import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { writePreviews, type PreviewFile } from '../../preview/write-previews.js';
-import { DEMO_SIZES, writeDemoMmar, type DemoMmar, type DemoTask } from '../../synthetic/mmar.js';
+import { DEMO_SIZES, writeDemoMmar, type DemoFlavor, type DemoMmar, type DemoTask } from '../../synthetic/mmar.js';
 import { intArg, openPipeline, type CliIO } from '../common.js';
 
 /** The closing JSON line of `demo --json`. */
 export interface DemoSummary {
   task: DemoTask;
+  /** `clara` (Clara 3.x names, image_pipeline) or `monai` (a Clara 4 config: MONAI names, dataset + dataloader). */
+  flavor: DemoFlavor;
   /** The MMAR folder (config/, data/, previews/). */
   out: string;
   config: string;
@@ -42,6 +44,7 @@ export interface DemoSummary {
 interface DemoOpts {
   out?: string;
   task: DemoTask;
+  flavor: DemoFlavor;
   workers: number;
   size: 'full' | 'small';
   seed: number;
@@ -75,6 +78,10 @@ export function demoCommand(io: CliIO): Command {
       if (v !== 'segmentation' && v !== 'classification') throw new InvalidArgumentError(`expected segmentation or classification, got "${v}"`);
       return v as DemoTask;
     }, 'segmentation' as DemoTask)
+    .option('--flavor <flavor>', 'clara (a Clara 3.x config) or monai (a Clara 4 config: MONAI transform names, dataset + dataloader blocks)', (v: string) => {
+      if (v !== 'clara' && v !== 'monai') throw new InvalidArgumentError(`expected clara or monai, got "${v}"`);
+      return v as DemoFlavor;
+    }, 'clara' as DemoFlavor)
     .option('--workers <n>', 'worker threads', intArg(0), 2)
     .option('--size <size>', 'full, or small (a few tiny cases: tests, slow machines)', (v: string) => {
       if (v !== 'full' && v !== 'small') throw new InvalidArgumentError(`expected full or small, got "${v}"`);
@@ -90,8 +97,8 @@ export function demoCommand(io: CliIO): Command {
         if (!opts.json) io.out(s);
       };
       const size = DEMO_SIZES[opts.size];
-      say(`voxelpipe demo (${opts.task}): writing a synthetic MMAR to ${out}\n`);
-      const mmar = writeDemoMmar(out, opts.task, size, opts.seed);
+      say(`voxelpipe demo (${opts.task}${opts.flavor === 'monai' ? ', Clara 4 / MONAI names' : ''}): writing a synthetic MMAR to ${out}\n`);
+      const mmar = writeDemoMmar(out, opts.task, size, opts.seed, opts.flavor);
       const generateMs = performance.now() - t0;
 
       // The demo's config names a model, loss and optimizer as Clara's do; the "ignored keys" warning would only be noise here.
@@ -153,6 +160,7 @@ export function demoCommand(io: CliIO): Command {
 
       const summary: DemoSummary = {
         task: opts.task,
+        flavor: opts.flavor,
         out,
         config: mmar.config,
         validation_config: mmar.validationConfig,
@@ -199,7 +207,7 @@ export function formatDemo(s: DemoSummary, unit: string): string {
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   const files: [string, string][] = [
-    [rel(s.config), 'the Clara training config (train + validate sections)'],
+    [rel(s.config), s.flavor === 'monai' ? 'the Clara 4 training config (MONAI names; train + validate sections)' : 'the Clara training config (train + validate sections)'],
     [rel(s.validation_config), 'the Clara evaluation config (voxelpipe evaluate)'],
     ...(s.model ? [[rel(s.model), 'a tiny ONNX model to evaluate (an intensity threshold, not a trained network)'] as [string, string]] : []),
     [rel(s.env), 'DATA_ROOT, DATASET_JSON'],
@@ -225,6 +233,7 @@ export function formatDemo(s: DemoSummary, unit: string): string {
     '',
     'On your own Clara MMAR:',
     '  npx voxelpipe run --config /path/to/mmar/config/config_train.json --mmar /path/to/mmar',
+    ...(s.flavor === 'monai' ? ['or a MONAI bundle (its dataloader, dataset and transforms):', '  npx voxelpipe run --config /path/to/bundle/configs/train.json --section train'] : []),
     '',
   ].join('\n');
 }

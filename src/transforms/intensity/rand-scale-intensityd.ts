@@ -40,7 +40,7 @@ export const RandScaleIntensityd = defineTransform({
           const C = a.channel_wise ? channelCount(s[first] as ChainImage) : 1;
           const factors = Array.from({ length: C }, () => c.rng.uniform(lo, hi));
           c.record({ factors });
-          return mapKeys(s, a.keys, a.allow_missing_keys, name, (img) => perChannelLinear(img, factors.map((f) => 1 + f), [0]));
+          return mapKeys(s, a.keys, a.allow_missing_keys, name, (img) => perChannelLinear(img, factors.map((f) => 1 + f), [0], c.alloc));
         }),
     };
   },

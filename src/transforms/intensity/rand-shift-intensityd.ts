@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { VoxelpipeError } from '../../util/errors.js';
-import { defineTransform } from '../types.js';
+import { defineTransform, type TransformContext } from '../types.js';
 import { channelCount, voxelsPerChannel, type ChainImage } from '../image.js';
 import { allowMissingArg, eachCrop, keysArg, mapKeys, monaiSpellings, probArg, symmetricRange } from '../monai-dict.js';
 import { linearMap } from './linear-map.js';
 
 /** `v * m + c[channel]` with one offset per channel (float32): linearMap on each channel block. */
-export function perChannelLinear(img: ChainImage, m: readonly number[], c: readonly number[]): ChainImage {
-  if (m.length === 1 && c.length === 1) return linearMap(img, m[0], c[0]);
+export function perChannelLinear(img: ChainImage, m: readonly number[], c: readonly number[], alloc?: TransformContext['alloc']): ChainImage {
+  if (m.length === 1 && c.length === 1) return linearMap(img, m[0], c[0], { alloc });
   const block = voxelsPerChannel(img);
-  const out = new Float32Array(img.data.length);
+  const out = alloc ? (alloc('float32', img.data.length) as Float32Array) : new Float32Array(img.data.length);
   const C = channelCount(img);
   for (let from = 0, k = 0; from < img.data.length; from += block, k++) {
     const ch = k % C;
@@ -62,7 +62,7 @@ export const RandShiftIntensityd = defineTransform({
           return mapKeys(s, a.keys, a.allow_missing_keys, name, (img) => {
             if (a.channel_wise && channelCount(img) !== C)
               throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `${name}: channel_wise keys must have the same channel count`);
-            return perChannelLinear(img, [1], offsets);
+            return perChannelLinear(img, [1], offsets, c.alloc);
           });
         }),
     };
