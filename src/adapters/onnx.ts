@@ -9,7 +9,7 @@
  */
 import { VoxelpipeError } from '../util/errors.js';
 import type { Batch } from '../pipeline/batch.js';
-import type { ArrayDType, VoxelArray } from '../volume/dtype.js';
+import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.js';
 import { defaultLoader, tryLoad, type ModuleLoader } from './load.js';
 
 /** The part of `ort.Tensor` the adapter relies on. */
@@ -60,9 +60,13 @@ export interface ToOrtTensorsOptions {
 /** Builds the adapter's functions on a given onnxruntime module. */
 export function createOnnxAdapter(ort: Ort) {
   /**
-   * One `ort.Tensor` per field, keyed by model input name, sharing the
-   * batch's memory, with the batch's shape and dtype: pass the result to
-   * `session.run` as its feeds.
+   * One `ort.Tensor` per field, keyed by model input name, with the batch's
+   * shape and dtype: pass the result to `session.run` as its feeds. A field
+   * in ordinary memory is shared, not copied. A pipeline's batches live in
+   * shared memory (SharedArrayBuffer slots), which onnxruntime-node's binding
+   * refuses (N-API's napi_get_arraybuffer_info does not take a
+   * SharedArrayBuffer): those fields are copied once, and the batch can be
+   * released as soon as the feeds exist.
    */
   function toOrtTensors(batch: Batch, options: ToOrtTensorsOptions = {}): Record<string, OrtTensor> {
     const out: Record<string, OrtTensor> = {};
@@ -74,7 +78,8 @@ export function createOnnxAdapter(ort: Ort) {
       for (const s of field.shape) n *= s;
       if (n !== field.data.length)
         throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `${ADAPTER}: field "${name}" has ${field.data.length} values, its shape [${field.shape}] needs ${n}`);
-      out[options.names?.[name] ?? name] = new ort.Tensor(ORT_TYPES[field.dtype], field.data, field.shape);
+      const data = field.data.buffer instanceof SharedArrayBuffer ? new ARRAY_CTORS[field.dtype](field.data as never) : field.data;
+      out[options.names?.[name] ?? name] = new ort.Tensor(ORT_TYPES[field.dtype], data, field.shape);
     }
     return out;
   }

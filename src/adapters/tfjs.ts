@@ -80,18 +80,24 @@ export interface ToTensorsOptions {
 }
 
 /**
- * The tfjs dtype a batch field becomes: float32 stays float32 (no copy: the
- * tensor uses the batch's array), float64 becomes float32 (tfjs has no
- * float64), integer types become int32 (tfjs's only integer type).
+ * The tfjs dtype a batch field becomes: float32 stays float32, float64
+ * becomes float32 (tfjs has no float64), integer types become int32 (tfjs's
+ * only integer type).
  */
 export function tfDTypeOf(field: BatchField): TfDType {
   return field.dtype === 'float32' || field.dtype === 'float64' ? 'float32' : 'int32';
 }
 
-/** The values of `field` as an array tf.tensor takes without converting again. */
+/**
+ * The values of `field` as an array tf.tensor takes without converting
+ * again: always a copy of its own. tfjs keeps the array it is given, and a
+ * batch's arrays are views of shared slots that take new rows once the batch
+ * is released: the one copy a batch costs on its way to TF.js is this one.
+ */
 function tfValues(name: string, field: BatchField): Float32Array | Int32Array {
   const d = field.data;
-  if (d instanceof Float32Array || d instanceof Int32Array) return d;
+  if (d instanceof Float32Array) return new Float32Array(d);
+  if (d instanceof Int32Array) return new Int32Array(d);
   if (d instanceof Float64Array) return new Float32Array(d);
   if (d instanceof Uint32Array) {
     let max = 0;
@@ -121,8 +127,9 @@ function fieldTensor(tf: Tfjs, name: string, batch: Batch): TfTensor {
 export function createTfjsAdapter(tf: Tfjs) {
   /**
    * One `tf.Tensor` per field, with the batch's shape (its configured layout,
-   * e.g. [B, C, X, Y, Z]). Float32 fields share the batch's memory. The caller
-   * owns the tensors: dispose them (or create them inside `tf.tidy`).
+   * e.g. [B, C, X, Y, Z]), each holding a copy of the field's values (so the
+   * batch may be released at once). The caller owns the tensors: dispose them
+   * (or create them inside `tf.tidy`).
    */
   function toTensors(batch: Batch, options: ToTensorsOptions = {}): Record<string, TfTensor> {
     const out: Record<string, TfTensor> = {};
@@ -163,13 +170,18 @@ export function createTfjsAdapter(tf: Tfjs) {
         next: async (): Promise<IteratorResult<TfElement>> => {
           const r = await it.next();
           if (r.done) return { done: true, value: undefined };
-          const x = pick(r.value, xs);
-          if (ys === null) return { done: false, value: { xs: x } };
+          // The tensors hold copies: the batch's slot is free for the next one at once.
           try {
-            return { done: false, value: { xs: x, ys: pick(r.value, ys) } };
-          } catch (e) {
-            for (const t of [x].flat()) t.dispose();
-            throw e;
+            const x = pick(r.value, xs);
+            if (ys === null) return { done: false, value: { xs: x } };
+            try {
+              return { done: false, value: { xs: x, ys: pick(r.value, ys) } };
+            } catch (e) {
+              for (const t of [x].flat()) t.dispose();
+              throw e;
+            }
+          } finally {
+            r.value.release?.();
           }
         },
       };

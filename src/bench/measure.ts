@@ -4,13 +4,11 @@ import { gunzipSync } from 'node:zlib';
 import { makeSegmentationDataset } from '../synthetic/datasets.js';
 import { gzipIsize } from '../io/gzip.js';
 import { createPipeline } from '../pipeline/engine.js';
-import { allocOutput, writeNetworkLayout } from '../pipeline/layout.js';
-import { createDefaultRegistry } from '../transforms/catalogue.js';
-import { createChainAsync } from '../transforms/chain.js';
-import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
-import { isChainImage } from '../transforms/image.js';
-import { DiskCache } from '../cache/disk-cache.js';
-import { datasetDir, persistentCacheDir, pipelineOptions, spleenChain, type BenchProfile, type ModeSpec } from './spec.js';
+import { createProcessor } from '../pipeline/sample-processor.js';
+import { resolveSettings } from '../pipeline/settings.js';
+import { calibrate, type Calibration } from './calibrate.js';
+import { ChunkedStore } from '../cache/chunked/store.js';
+import { datasetDir, persistentCacheDir, pipelineOptions, type BenchProfile, type ModeSpec } from './spec.js';
 
 /**
  * The measuring side of `voxelpipe bench`: each function runs in its own
@@ -68,6 +66,10 @@ export interface ModeResult {
   outputBytesPerEpoch: number;
   transformMs: { name: string; meanMs: number }[];
   poolUtilization: number | null;
+  /** Batch slots the ring made (and at most allowed), and units the main thread had to copy. */
+  ringSlots?: number;
+  ringMaxSlots?: number;
+  copiedUnits?: number;
   /** Persistent mode: the warming run before it (its own process). */
   warm?: WarmResult;
 }
@@ -96,6 +98,8 @@ export async function runMode(p: BenchProfile, mode: ModeSpec, data: BenchData, 
         if (Number.isNaN(firstBatchMs)) firstBatchMs = performance.now() - t0;
         crops += batch.fields.image.shape[0];
         for (const f of Object.values(batch.fields)) bytes += f.data.byteLength;
+        // A trainer would read the batch, then let it go: the slot takes the next rows.
+        batch.release?.();
       }
       epochMs.push(performance.now() - te);
       cropsPerEpoch = crops;
@@ -122,6 +126,9 @@ export async function runMode(p: BenchProfile, mode: ModeSpec, data: BenchData, 
       outputBytesPerEpoch,
       transformMs: m.transformMs.map((t) => ({ name: t.name, meanMs: round1(t.meanMs) })),
       poolUtilization: m.pool ? Math.round(m.pool.utilization * 100) / 100 : null,
+      ringSlots: m.ring.slots,
+      ringMaxSlots: m.ring.maxSlots,
+      copiedUnits: m.copiedUnits,
     };
   } finally {
     await pipeline.close();
@@ -143,7 +150,7 @@ export async function warmPersistent(p: BenchProfile, mode: ModeSpec, data: Benc
   try {
     const t = performance.now();
     const r = await pipeline.warmCache();
-    return { warmMs: round1(performance.now() - t), hits: r.hits, misses: r.misses, bytes: new DiskCache({ dir }).stats().bytes };
+    return { warmMs: round1(performance.now() - t), hits: r.hits, misses: r.misses, bytes: new ChunkedStore({ dir }).stats().bytes };
   } finally {
     await pipeline.close();
   }
@@ -164,6 +171,8 @@ export interface Floors {
   oneVolumeRuns: number[];
   /** Where one volume's time goes (mean ms per step, over the runs). */
   oneVolumeSteps: { name: string; ms: number }[];
+  /** Two threads of pure arithmetic against one, measured in this run (what 2-worker scaling is judged against). */
+  calibration: Calibration;
 }
 
 /** The floors, in this process: nothing else runs meanwhile. */
@@ -206,29 +215,29 @@ export async function measureFloors(p: BenchProfile, data: BenchData): Promise<F
     memcpyRuns.push(performance.now() - t);
   }
 
-  // One volume, loaded and prepared as a worker does it (chain + layout).
-  const chain0 = await createChainAsync(spleenChain(p), { registry: createDefaultRegistry(), path: 'pre_transforms' });
-  const chain = chain0.withStep(chain0.split().boundary, fgBgIndicesStep('label'), '(fg/bg index)');
+  // One volume, loaded and prepared as a worker does its first one: a new
+  // processor (nothing to recycle yet) runs the chain with the fg/bg index
+  // step and lays both fields out for the network (fused with the crops).
+  const settings = resolveSettings(pipelineOptions(p, { name: 'uncached-1', label: '', workers: 0 }, data.items));
   const oneVolumeRuns: number[] = [];
   const stepNs = new Map<string, number>();
   const runs = Math.min(3, data.items.length);
   for (let r = 0; r < runs; r++) {
-    const stats = chain.newStats();
+    const processor = await createProcessor(settings.processor);
     const t = performance.now();
-    const out = chain.apply({ ...data.items[r] }, { seed: 0, epoch: 0, index: r }, { stats });
-    const tl = process.hrtime.bigint();
-    for (const name of ['image', 'label']) {
-      const img = out[name];
-      if (!isChainImage(img)) throw new Error(`bench: the chain produced no image "${name}"`);
-      const dstImg = allocOutput('float32', img.data.length);
-      writeNetworkLayout(img, 'channels_first', dstImg, 0);
-      sink += dstImg[0];
-    }
-    const layoutNs = Number(process.hrtime.bigint() - tl);
-    oneVolumeRuns.push(performance.now() - t);
-    for (const s of stats.transforms) stepNs.set(s.name, (stepNs.get(s.name) ?? 0) + s.totalNs);
-    stepNs.set('network layout (image + label)', (stepNs.get('network layout (image + label)') ?? 0) + layoutNs);
+    const out = processor.sample({ epoch: 0, position: r, itemIndex: r, item: data.items[r] }).result;
+    const ms = performance.now() - t;
+    oneVolumeRuns.push(ms);
+    let chainNs = 0;
+    out.names.forEach((name, i) => {
+      stepNs.set(name, (stepNs.get(name) ?? 0) + out.timings[i]);
+      chainNs += out.timings[i];
+    });
+    const layout = 'materialise crops + network layout (image + label)';
+    stepNs.set(layout, (stepNs.get(layout) ?? 0) + ms * 1e6 - chainNs);
+    sink += out.workBytes;
   }
+  const calibration = await calibrate();
   if (sink === 0.5) console.error('');
   return {
     gunzipMs: round1(median(gunzipRuns)),
@@ -240,6 +249,7 @@ export async function measureFloors(p: BenchProfile, data: BenchData): Promise<F
     oneVolumeMs: round1(median(oneVolumeRuns)),
     oneVolumeRuns: oneVolumeRuns.map(round1),
     oneVolumeSteps: [...stepNs].map(([name, ns]) => ({ name, ms: round1(ns / runs / 1e6) })),
+    calibration,
   };
 }
 

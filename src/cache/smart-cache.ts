@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { VoxelpipeError, formatBytes } from '../util/errors.js';
-import { isChainImage, type Sample } from '../transforms/image.js';
+import type { Sample } from '../transforms/image.js';
+import { voxelBytes } from '../transforms/lazy/lazy-image.js';
 import { CacheWindow, type WindowOptions } from './window.js';
 
 export interface SmartCacheOptions extends WindowOptions {
@@ -24,11 +25,9 @@ export interface SmartCacheStats {
   fillMs?: number;
 }
 
-/** Bytes of voxel data in a sample. */
+/** Bytes of voxel data in a sample (a lazy image's source counted: it is what the cache holds). */
 export function sampleBytes(s: Sample): number {
-  let n = 0;
-  for (const v of Object.values(s)) if (isChainImage(v)) n += v.data.byteLength;
-  return n;
+  return voxelBytes(s);
 }
 
 /**
@@ -85,6 +84,12 @@ export class SmartCache {
     const s = await this.ensure(i);
     this.stallMs += performance.now() - t;
     return s;
+  }
+
+  /** Bytes the cache will hold once full (its window and the items prepared for the next epoch), from the items made so far; undefined before the first. */
+  projectedBytes(): number | undefined {
+    if (this.done.size === 0) return undefined;
+    return Math.ceil((this.bytes / this.done.size) * (this.window.size + this.window.replace));
   }
 
   stats(): SmartCacheStats {

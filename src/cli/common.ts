@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type ConfigSpec, type PipelineSpec, type Section } from '../config/load-config.js';
+import { parseByteSize } from '../config/byte-size.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
 import { createPipeline, type Pipeline } from '../pipeline/engine.js';
 import type { PipelineOptions } from '../pipeline/options.js';
@@ -34,6 +35,13 @@ export function intArg(min: number) {
     if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${v}"`);
     return n;
   };
+}
+
+/** A commander parser for byte sizes: a number of bytes, or "8GB", "512MiB". */
+export function byteSizeArg(v: string): number {
+  const r = parseByteSize(/^\d+$/.test(v) ? Number(v) : v);
+  if ('problem' in r) throw new InvalidArgumentError(`${r.problem}`);
+  return r.bytes;
 }
 
 /** A repeatable option's values, in order. */

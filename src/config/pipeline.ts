@@ -108,6 +108,8 @@ const baseArgs = {
    * engine keeps what it holds under it. `--max-memory` overrides it.
    */
   max_memory: byteSize.optional(),
+  /** voxelpipe: bound on the persistent cache's bytes on disk (least recently used items evicted); `--cache-max-bytes-disk` overrides it. */
+  cache_max_disk: byteSize.optional(),
   /** Normally injected from the section's pre_transforms / batch_transforms; accepted here too. */
   transforms: z.array(z.unknown()).optional(),
   batch_transforms: z.array(z.unknown()).optional(),

@@ -61,8 +61,10 @@ export function readAt(fd: number, length: number, position: number): Buffer {
 /**
  * Reads a whole regular file of at most `maxFileBytes` bytes (a larger one is
  * ERR_TOO_LARGE before it is read). `ref`: the header that named this file.
+ * `into`: where the bytes go (recycled memory of at least the size asked),
+ * else a new buffer.
  */
-export function readRegularFile(file: string, maxFileBytes: number, ref?: ReferencedBy): Buffer {
+export function readRegularFile(file: string, maxFileBytes: number, ref?: ReferencedBy, into?: (bytes: number) => Uint8Array): Buffer {
   const { fd, size } = openRegularFile(file, ref);
   try {
     if (size > maxFileBytes || size > kMaxLength)
@@ -72,7 +74,15 @@ export function readRegularFile(file: string, maxFileBytes: number, ref?: Refere
         file,
       );
     try {
-      return readAt(fd, size, 0);
+      if (!into) return readAt(fd, size, 0);
+      const buf = into(size);
+      let n = 0;
+      while (n < size) {
+        const got = readSync(fd, buf, n, size - n, n);
+        if (got === 0) break;
+        n += got;
+      }
+      return Buffer.from(buf.buffer, buf.byteOffset, n);
     } catch (e) {
       throw referencedError(fromFsError(e, file, 'read'), ref, file);
     }

@@ -1,4 +1,4 @@
-import { constants, gunzipSync } from 'node:zlib';
+import { constants, gunzipSync, Gunzip } from 'node:zlib';
 import { kMaxLength } from 'node:buffer';
 import { fileError, formatBytes } from '../util/errors.js';
 
@@ -56,18 +56,50 @@ export function gunzipPrefix(bytes: Uint8Array, want: number, file: string): Buf
  * `expected` bytes (from its already-validated header). Never produces more
  * than `maxBytes`.
  */
-export function gunzipAll(bytes: Uint8Array, expected: number, maxBytes: number, file: string): Buffer {
+export function gunzipAll(bytes: Uint8Array, expected: number, maxBytes: number, file: string, into?: (bytes: number) => Uint8Array): Buffer {
   const isize = gzipIsize(bytes);
   // Trust ISIZE as the chunk size only when it agrees with the header; a
   // corrupt trailer must not make us allocate gigabytes.
   const chunkSize = isize >= expected && isize <= expected + 16 * 1024 * 1024 ? isize : expected;
   try {
+    if (into) {
+      const out = gunzipInto(bytes, into(chunkSize + 64), Math.min(kMaxLength, Math.max(maxBytes, expected)));
+      if (out) return out;
+    }
     return gunzipSync(bytes, {
       chunkSize: Math.max(64, chunkSize),
       maxOutputLength: Math.min(kMaxLength, Math.max(maxBytes, expected)),
     });
   } catch (e) {
     throw gzipError(e, file);
+  }
+}
+
+/**
+ * gunzipSync's own path (one synchronous inflate into one output chunk) with
+ * `out` as that chunk, so the output lands in memory the caller recycles or
+ * shares. Node offers no public "inflate into" call; this sets the output
+ * buffer of a Gunzip stream object before its synchronous `_processChunk`
+ * (the call gunzipSync itself makes), and answers undefined where that
+ * internal API is not there (the caller then inflates as usual). `out` has
+ * room to spare, so the stream never allocates a second chunk.
+ */
+function gunzipInto(bytes: Uint8Array, out: Uint8Array, maxOutputLength: number): Buffer | undefined {
+  const g = new Gunzip({ chunkSize: Math.max(64, out.length), maxOutputLength }) as unknown as {
+    _outBuffer?: unknown;
+    _outOffset?: number;
+    _processChunk?: (chunk: Uint8Array, flush: number) => Buffer;
+    close(): void;
+  };
+  if (typeof g._processChunk !== 'function' || !Buffer.isBuffer(g._outBuffer) || g._outOffset !== 0) {
+    g.close();
+    return undefined;
+  }
+  g._outBuffer = Buffer.from(out.buffer, out.byteOffset, out.length);
+  try {
+    return g._processChunk(bytes, constants.Z_FINISH);
+  } finally {
+    g.close();
   }
 }
 

@@ -15,6 +15,19 @@ export interface ReadOptions {
    * before anything is allocated. Default: `VOXELPIPE_MAX_BYTES` or 4 GiB.
    */
   maxBytes?: number;
+  /**
+   * Memory to inflate compressed voxel data into: `into(n)` returns an array
+   * of n bytes (recycled scratch memory of a worker, or shared memory a cache
+   * keeps) and the volume's data is a view of it. A fresh buffer per file
+   * costs its page faults every time (for a CT volume about a quarter of the
+   * inflate itself). Absent: a new buffer.
+   */
+  into?: (bytes: number) => Uint8Array;
+  /**
+   * Memory to read a compressed file into before it is inflated (recycled
+   * scratch: the compressed bytes die with the read). Absent: a new buffer.
+   */
+  readInto?: (bytes: number) => Uint8Array;
 }
 
 /**

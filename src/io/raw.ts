@@ -18,10 +18,11 @@ export const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 /**
  * A whole file (regular files only) whose voxel data may take `maxBytes`:
  * one larger than that plus room for headers is refused before it is read.
- * `ref`: the header that named this file, named first in errors.
+ * `ref`: the header that named this file, named first in errors; `into`:
+ * recycled memory to read into (see readRegularFile).
  */
-export function readWhole(file: string, maxBytes: number, ref?: ReferencedBy): Buffer {
-  return readRegularFile(file, maxBytes + LIMITS.fileSlackBytes, ref);
+export function readWhole(file: string, maxBytes: number, ref?: ReferencedBy, into?: (bytes: number) => Uint8Array): Buffer {
+  return readRegularFile(file, maxBytes + LIMITS.fileSlackBytes, ref, into);
 }
 
 /** Refuses a declared voxel size over the configured limit, before anything is allocated. */

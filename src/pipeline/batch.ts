@@ -33,4 +33,11 @@ export interface Batch {
   index: number;
   fields: Record<string, BatchField>;
   rows: BatchRow[];
+  /**
+   * Frees the batch's shared memory for new rows now (it would be freed
+   * anyway once the consumer has asked for prefetch + 1 more batches); the
+   * data must not be read afterwards. A no-op for batches with owned arrays.
+   * Not enumerable: a batch still compares and clones as a plain record.
+   */
+  release?: () => void;
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { VoxelpipeError } from '../util/errors.js';
 import type { ConfigSpec, PipelineSpec } from '../config/load-config.js';
 import type { TransformSpec } from '../config/components.js';
 import { datalistOptionsFor, loadDatalist } from '../datalist/datalist.js';
@@ -9,7 +10,12 @@ import { labelEncodingFor } from './class-label.js';
 /** What a run may override on top of the config (command-line options). */
 export interface RunOverrides {
   seed?: number;
+  /** Worker threads, exactly (not capped to the cores); VOXELPIPE_WORKERS does the same from the environment. */
   workers?: number;
+  /** Memory budget in bytes (overrides max_memory). */
+  maxMemory?: number;
+  /** Bound on the persistent cache's bytes on disk (overrides cache_max_disk). */
+  cacheMaxBytesDisk?: number;
   prefetch?: number;
   cacheMaxBytes?: number;
   /** Persistent cache folder (overrides the config's `cache_dir`). */
@@ -60,7 +66,7 @@ export function pipelineOptionsFromSpec(config: ConfigSpec, spec: PipelineSpec, 
     fields: monai?.fields ?? ['image', 'label', ...extraFields(a.extra_inputs)],
     batchSize: a.output_batch_size,
     batchedByTransforms: a.batched_by_transforms || a.output_batch_size === 0,
-    workers: overrides.workers ?? a.num_workers,
+    ...workersOf(overrides.workers, a.num_workers),
     prefetch: overrides.prefetch ?? a.prefetch_size,
     seed: overrides.seed ?? 0,
     shuffle: a.shuffle,
@@ -76,6 +82,22 @@ export function pipelineOptionsFromSpec(config: ConfigSpec, spec: PipelineSpec, 
       ? { numCacheObjects: a.num_cache_objects!, replacePercent: a.replace_percent ?? 0, maxBytes: overrides.cacheMaxBytes ?? a.cache_max_bytes }
       : undefined,
     cacheDir: overrides.cacheDir ?? (a.cache_dir ? resolve(config.root, a.cache_dir) : undefined),
-    maxMemory: a.max_memory,
+    cacheMaxBytesDisk: overrides.cacheMaxBytesDisk ?? a.cache_max_disk,
+    maxMemory: overrides.maxMemory ?? a.max_memory,
   };
+}
+
+/**
+ * Worker threads: `--workers N` or VOXELPIPE_WORKERS=N exactly; otherwise
+ * the config's num_workers, which the engine caps to the machine's cores.
+ */
+function workersOf(cli: number | undefined, config: number): { workers: number; exactWorkers?: true } {
+  if (cli !== undefined) return { workers: cli, exactWorkers: true };
+  const env = process.env.VOXELPIPE_WORKERS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isSafeInteger(n) || n < 0) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `VOXELPIPE_WORKERS: expected a whole number >= 0, got "${env}"`);
+    return { workers: n, exactWorkers: true };
+  }
+  return { workers: config };
 }

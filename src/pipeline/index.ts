@@ -1,6 +1,7 @@
 export * from './batch.js';
 export * from './options.js';
-export { assembleBatch, splitCropBatches, type BatchLayout } from './assemble.js';
+export { BatchAssembler, splitUnit, type Assembled, type AssemblerOptions } from './batch-assembler.js';
+export { BatchRing, slotBytes, type RingLayout, type RingField, type RingSlot, type RingStats } from './batch-ring.js';
 export { createPipeline, PIPELINE_DEFAULTS, type Pipeline, type PipelineMetrics, type EpochOptions } from './engine.js';
 export { WorkerPool, serializeError, deserializeError, type PoolOptions, type PoolStats, type RunOptions } from './pool.js';
 export { serveTasks, type TaskOutput } from './pool-worker.js';

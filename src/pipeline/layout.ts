@@ -1,5 +1,5 @@
 import { ARRAY_CTORS, type ArrayDType, type VoxelArray } from '../volume/dtype.js';
-import type { ChainImage } from '../transforms/image.js';
+import type { ChainImage, ImageShape } from '../transforms/image.js';
 import { batchCount, channelCount, spatialShape } from '../transforms/image.js';
 import type { DataFormat } from './batch.js';
 
@@ -11,7 +11,7 @@ import type { DataFormat } from './batch.js';
  */
 
 /** Shape of one sample's rows in the network layout: `[b?, C, ...S]` or `[b?, ...S, C]`. */
-export function networkShape(img: ChainImage, format: DataFormat): number[] {
+export function networkShape(img: ImageShape, format: DataFormat): number[] {
   const s = spatialShape(img);
   const c = channelCount(img);
   const inner = format === 'channels_first' ? [c, ...s] : [...s, c];

@@ -42,8 +42,31 @@ export interface PipelineOptions {
   batchSize?: number;
   /** A batching crop already made the batch: each sample's crops are one batch. */
   batchedByTransforms?: boolean;
-  /** Worker threads; 0 runs the chain on the calling thread. */
+  /**
+   * Worker threads; 0 runs the chain on the calling thread. More than the
+   * machine's cores are capped to the cores (output never depends on the
+   * count) unless `exactWorkers`.
+   */
   workers?: number;
+  /** Start exactly `workers` threads, even more than the cores (--workers N, VOXELPIPE_WORKERS). */
+  exactWorkers?: boolean;
+  /**
+   * Memory budget in bytes (image_pipeline.args.max_memory, which also takes
+   * "8GB" / "512MiB"; --max-memory):
+   * what is in flight and ready (batch slots, caches, workers' volumes) is
+   * kept under it; a unit that alone cannot fit is refused in one line.
+   * Default: half of the machine's memory.
+   */
+  maxMemory?: number;
+  /** Hand out batches with arrays of their own (consumers that keep batches) instead of views of shared slots. */
+  copyBatches?: boolean;
+  /**
+   * Make a batches_to_gen_at_once crop's batches as separate units over one
+   * prefix output (default true where the chain after the crop allows it);
+   * false makes all of a volume's crops in one unit, split afterwards (the
+   * first wave's way: same bytes, more memory). For comparisons and tests.
+   */
+  cropBatchParts?: boolean;
   /** Ready batches buffered ahead of the consumer. */
   prefetch?: number;
   seed?: number;
@@ -73,15 +96,10 @@ export interface PipelineOptions {
   cacheDir?: string;
   /** How the persistent cache identifies sources: 'stat' (path, size, mtime; default) or 'content' (hash). */
   cacheIdentity?: 'stat' | 'content';
+  /** Bound on the persistent cache's bytes on disk (cache_max_disk, --cache-max-bytes-disk): least recently used items are evicted. */
+  cacheMaxBytesDisk?: number;
   /** Smart Cache (the `...WithCache` pipelines); absent: no in-memory cache. */
   cache?: SmartCacheSettings;
-  /**
-   * Memory budget in bytes (`image_pipeline.args.max_memory`, which also
-   * takes "8GB" / "512MiB"): what the engine holds for prefix outputs,
-   * crops and batches in flight and ready stays under it. Absent: the
-   * engine's default.
-   */
-  maxMemory?: number;
 }
 
 export interface SmartCacheSettings {

@@ -1,18 +1,21 @@
 import { pathToFileURL } from 'node:url';
 import { VoxelpipeError } from '../util/errors.js';
-import { type ArrayDType, type VoxelArray } from '../volume/dtype.js';
+import type { ArrayDType, VoxelArray } from '../volume/dtype.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
-import { batchCount, channelCount, isChainImage, spatialShape, type ChainImage, type Sample } from '../transforms/image.js';
+import { isChainImage, type Sample } from '../transforms/image.js';
+import { isLazyImage, voxelBytes } from '../transforms/lazy/lazy-image.js';
+import { LutCache } from '../transforms/lazy/materialise.js';
 import type { TransformDefinition } from '../transforms/types.js';
 import { createChainAsync, type ApplyOptions, type Chain, type ChainStats } from '../transforms/chain.js';
 import { fgBgIndicesStep } from '../transforms/crop/fg-bg-indices.js';
-import { DiskCache } from '../cache/disk-cache.js';
+import { PrefixStore } from '../cache/prefix-store.js';
 import { ScratchArena } from './scratch-arena.js';
 import { prefixKey } from '../cache/key.js';
-import type { DataFormat } from './batch.js';
-import { allocOutput, networkShape, writeNetworkLayout } from './layout.js';
-import type { ChainEntry, ItemFields, LabelEncoding } from './options.js';
-import { encodeClassLabel } from './class-label.js';
+import { allocOutput } from './layout.js';
+import type { ChainEntry, ItemFields } from './options.js';
+import { layoutUnit, type FieldRows, type OutputConfig, type UnitDest } from './unit-output.js';
+
+export type { FieldRows, UnitDest } from './unit-output.js';
 
 /**
  * Turns one datalist item into the rows it contributes to a batch: runs the
@@ -23,25 +26,17 @@ import { encodeClassLabel } from './class-label.js';
  */
 
 /** The serialisable part of the options a worker needs. */
-export interface ProcessorConfig {
+export interface ProcessorConfig extends OutputConfig {
   transforms: ChainEntry[];
   root?: string;
   seed: number;
-  fields: string[];
-  labelField: string;
-  task: 'segmentation' | 'classification';
-  cropSize?: number[];
-  dataFormat: DataFormat;
-  imageChannels?: number;
-  labelChannels?: number;
-  imageDtype: ArrayDType;
-  labelDtype: ArrayDType;
-  labelEncoding?: LabelEncoding;
   extraTransforms?: string;
   /** Persistent cache folder of prefix outputs (absent: none). */
   cacheDir?: string;
   /** How the persistent cache identifies source files: path + size + mtime, or content hash. */
   cacheIdentity?: 'stat' | 'content';
+  /** Bound on the persistent cache's bytes on disk (least recently used items are evicted); absent: none. */
+  cacheMaxBytesDisk?: number;
 }
 
 export interface SampleTask {
@@ -49,6 +44,10 @@ export interface SampleTask {
   position: number;
   itemIndex: number;
   item: ItemFields;
+  /** Make only this part of the sample's crop batches (batches_to_gen_at_once). */
+  part?: { index: number; count: number };
+  /** Where its rows go: a batch slot in shared memory (absent: buffers of its own). */
+  dest?: UnitDest;
 }
 
 /** What the pipeline asks a worker to do. */
@@ -58,17 +57,6 @@ export type WorkerTask =
   | { kind: 'prefix'; item: ItemFields }
   /** Fill the persistent cache for an item; only the outcome comes back. */
   | { kind: 'warm'; item: ItemFields };
-
-export interface FieldRows {
-  buffer: ArrayBuffer;
-  dtype: ArrayDType;
-  /** Shape of one row (without the batch axis). */
-  rowShape: number[];
-  /** Rows this sample contributes (its crop count; 1 when not batched). */
-  rows: number;
-  /** The sample carried a crop-batch axis. */
-  batched: boolean;
-}
 
 /** A deterministic prefix output, and how it was obtained. */
 export interface PrefixResult {
@@ -82,7 +70,11 @@ export interface PrefixResult {
 export interface SampleResult {
   position: number;
   itemIndex: number;
+  part?: { index: number; count: number };
+  /** Per field: the rows, written into the task's `dest` or in a buffer of their own. */
   fields: Record<string, FieldRows>;
+  /** Bytes the worker held making this unit (volumes it loaded, scratch, own rows): the memory budget's estimate. */
+  workBytes: number;
   /** Nanoseconds spent in each transform of the chain (named in `names`: inserted steps included). */
   timings: number[];
   names: string[];
@@ -108,8 +100,12 @@ export interface Processor {
    * into SharedArrayBuffers so every worker can read the cached item without a copy.
    */
   prefix(item: ItemFields, shared: boolean): PrefixResult;
+  /** Fills the persistent cache for an item (needs `cacheDir`): computed and stored unless it is there. */
+  warm(item: ItemFields): { hit: boolean; warnings: string[] };
   /** The persistent-cache key of an item's prefix output (undefined without a cache folder). */
   prefixKey(item: ItemFields): string | undefined;
+  /** The recycled scratch memory: bytes held and buffers made so far (a steady state makes none). */
+  arena(): { bytes: number; misses: number };
   /** Runs the chain from the prefix on, with the same keys as `sample` would use. */
   tail(task: SampleTask, cached: Sample): ProcessorOutput;
   /**
@@ -130,16 +126,18 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
   const { boundary } = chain.split();
   const names = chain.transforms.map((t) => (t.alias ? `${t.name}#${t.alias}` : t.name));
 
-  const finish = (sample: Sample, task: SampleTask, stats: ChainStats): ProcessorOutput => {
-    const fields: Record<string, FieldRows> = {};
-    const transferList: ArrayBuffer[] = [];
-    for (const name of cfg.fields) {
-      const rows = layoutField(cfg, name, sample[name], task.item);
-      fields[name] = rows;
-      transferList.push(rows.buffer);
-    }
+  // Lookup tables of the value maps this worker applies (a fixed map's 64K table is built once).
+  const luts = new LutCache(64);
+  const finish = (sample: Sample, task: SampleTask, stats: ChainStats, cached: Sample | undefined): ProcessorOutput => {
+    const { fields, transferList } = layoutUnit(cfg, sample, task.item, itemSource(task.item), luts, task.dest);
     const timings = stats.transforms.map((t) => t.totalNs);
-    return { result: { position: task.position, itemIndex: task.itemIndex, fields, timings, names }, transferList };
+    // What this worker held for the unit (the memory budget's estimate): its own volumes (not a
+    // cache's, which lives elsewhere), its scratch arrays and the rows it made in buffers of its own.
+    let own = 0;
+    for (const b of transferList) own += b.byteLength;
+    const workBytes = (cached ? 0 : voxelBytes(sample)) + scratch.bytes + own;
+    const result: SampleResult = { position: task.position, itemIndex: task.itemIndex, fields, timings, names, workBytes, ...(task.part ? { part: task.part } : {}) };
+    return { result, transferList };
   };
   const key = (task: SampleTask) => ({ seed: cfg.seed, epoch: task.epoch, index: task.position });
   const scratch = new ScratchArena();
@@ -148,21 +146,19 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
   // transforms with their parsed args (defaults filled), so writing out a
   // default arg does not miss, and changing any prefix arg does.
   const pendingWarnings: string[] = [];
-  const disk = cfg.cacheDir ? new DiskCache({ dir: cfg.cacheDir, onWarning: (w) => pendingWarnings.push(w) }) : undefined;
+  const disk = cfg.cacheDir ? new PrefixStore({ dir: cfg.cacheDir, maxBytes: cfg.cacheMaxBytesDisk, onWarning: (w) => pendingWarnings.push(w) }) : undefined;
   const prefixEntries = chain.transforms.slice(0, boundary).map((t) => ({ name: t.name, args: t.args, ...(t.source ? { path: t.source } : {}) }));
   const memo = new Map<string, string>();
   const keyOf = (item: ItemFields) => prefixKey(item, prefixEntries, { identity: cfg.cacheIdentity, root: cfg.root, memo });
 
-  const prefixOf = (item: ItemFields, shared: boolean): PrefixResult => {
-    pendingWarnings.length = 0;
-    const cacheKey = disk ? keyOf(item) : undefined;
-    const cached = cacheKey ? disk!.get(cacheKey, { shared }) : undefined;
-    if (cached) return { sample: cached, hit: true, warnings: pendingWarnings.splice(0) };
+  /** The prefix computed from the item's files (stored when there is a persistent cache). */
+  const computePrefix = (item: ItemFields, cacheKey: string | undefined, shared: boolean): Sample => {
     // The prefix is deterministic: it draws nothing, so any key will do. For
     // Smart Cache, outputs made through ctx.alloc land in shared memory at
-    // once, and `toShared` below copies only the rest (e.g. loaded labels).
+    // once, and `toShared` then copies only the rest. Lazy images stay lazy:
+    // caches hold the source-dtype volume and its value map.
     const out = withSource(item, () =>
-      chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary, shared && !disk ? { alloc: sharedAlloc } : {}),
+      chain.applyRange({ ...item }, { seed: cfg.seed, epoch: 0, index: 0 }, 0, boundary, { keepLazy: true, luts, scratchBytes: scratch.bytesFor, ...(shared && !disk ? { alloc: sharedAlloc } : {}) }),
     );
     if (cacheKey) {
       try {
@@ -172,15 +168,37 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
         pendingWarnings.push(`persistent cache: ${(e as Error).message}`);
       }
     }
-    return { sample: shared ? toShared(out) : out, hit: false, warnings: pendingWarnings.splice(0) };
+    return shared ? toShared(out) : out;
+  };
+
+  /**
+   * An item's prefix output: from the persistent cache when it has the item
+   * (`shared`: read whole into shared memory, for Smart Cache; else left on
+   * disk, read box by box by the crops), computed (and stored) otherwise.
+   */
+  const prefixOf = (item: ItemFields, shared: boolean): PrefixResult => {
+    pendingWarnings.length = 0;
+    const cacheKey = disk ? keyOf(item) : undefined;
+    const cached = cacheKey ? (shared ? disk!.load(cacheKey, true) : disk!.open(cacheKey)) : undefined;
+    if (cached) return { sample: cached, hit: true, warnings: pendingWarnings.splice(0) };
+    return { sample: computePrefix(item, cacheKey, shared), hit: false, warnings: pendingWarnings.splice(0) };
+  };
+
+  /** Fills the persistent cache for an item: nothing read when it is there. */
+  const warm = (item: ItemFields): { hit: boolean; warnings: string[] } => {
+    pendingWarnings.length = 0;
+    const cacheKey = keyOf(item);
+    if (disk!.has(cacheKey)) return { hit: true, warnings: [] };
+    computePrefix(item, cacheKey, false);
+    return { hit: false, warnings: pendingWarnings.splice(0) };
   };
 
   const tailOf = (task: SampleTask, cached: Sample, hit?: boolean, warnings?: string[]): ProcessorOutput => {
     const stats = chain.newStats();
     // The tail's outputs die with the sample; the cached prefix is only read.
     scratch.reset();
-    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc }));
-    const res = finish(out, task, stats);
+    const out = withSource(task.item, () => chain.applyRange(cached, key(task), boundary, chain.length, { stats, alloc: scratch.alloc, scratchBytes: scratch.bytesFor, keepLazy: true, luts, part: task.part }));
+    const res = finish(out, task, stats, hit === undefined ? cached : undefined);
     if (hit !== undefined) res.result.cacheHit = hit;
     if (warnings?.length) res.result.warnings = warnings;
     return res;
@@ -192,16 +210,26 @@ export async function createProcessor(cfg: ProcessorConfig): Promise<Processor> 
     sample(task) {
       if (disk) {
         const p = prefixOf(task.item, false);
-        return tailOf(task, p.sample, p.hit, p.warnings);
+        try {
+          return tailOf(task, p.sample, p.hit, p.warnings);
+        } catch (e) {
+          // A stored item that went bad while its crops were read: reported once and removed by the
+          // store; the prefix is computed again from the files (and stored again), and the sample made from it.
+          if (!(e instanceof VoxelpipeError && e.code === 'ERR_CACHE_CORRUPT') || !p.hit) throw e;
+          const again = computePrefix(task.item, keyOf(task.item), false);
+          return tailOf(task, again, false, [...p.warnings, ...pendingWarnings.splice(0)]);
+        }
       }
       const stats = chain.newStats();
       // Nothing of this sample outlives `finish` (it lays the fields out in new buffers): recycle.
       scratch.reset();
-      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc }));
-      return finish(out, task, stats);
+      const out = withSource(task.item, () => chain.apply({ ...task.item }, key(task), { stats, alloc: scratch.alloc, scratchBytes: scratch.bytesFor, keepLazy: true, luts, part: task.part }));
+      return finish(out, task, stats, undefined);
     },
     prefix: prefixOf,
+    warm,
     prefixKey: (item) => (disk ? keyOf(item) : undefined),
+    arena: () => ({ bytes: scratch.bytes, misses: scratch.misses }),
     tail: (task, cached) => tailOf(task, cached),
     chainOutput(task, options) {
       return withSource(task.item, () => chain.apply({ ...task.item }, key(task), options));
@@ -242,15 +270,19 @@ function sharedAlloc(dtype: ArrayDType, length: number): VoxelArray {
   return allocOutput(dtype, length, true);
 }
 
-/** A copy of `s` whose voxel arrays live in SharedArrayBuffers (other values are kept). */
+/** A copy of `s` whose voxel arrays (lazy images' sources included) live in SharedArrayBuffers (other values are kept). */
 export function toShared(s: Sample): Sample {
   const out: Sample = { ...s };
+  const share = (data: VoxelArray): VoxelArray => {
+    if (data.buffer instanceof SharedArrayBuffer) return data;
+    const Ctor = data.constructor as new (b: SharedArrayBuffer, o: number, n: number) => VoxelArray;
+    const copy = new Ctor(new SharedArrayBuffer(data.byteLength), 0, data.length);
+    copy.set(data as never);
+    return copy;
+  };
   for (const [k, v] of Object.entries(s)) {
-    if (!isChainImage(v) || v.data.buffer instanceof SharedArrayBuffer) continue;
-    const Ctor = v.data.constructor as new (b: SharedArrayBuffer, o: number, n: number) => VoxelArray;
-    const data = new Ctor(new SharedArrayBuffer(v.data.byteLength), 0, v.data.length);
-    data.set(v.data as never);
-    out[k] = { ...v, data };
+    if (isChainImage(v)) out[k] = { ...v, data: share(v.data) };
+    else if (isLazyImage(v)) out[k] = { ...v, source: { ...v.source, data: share(v.source.data) } };
   }
   return out;
 }
@@ -261,40 +293,4 @@ export function itemSource(item: ItemFields): string {
   if (typeof img === 'string') return img;
   if (Array.isArray(img)) return img.join(', ');
   return JSON.stringify(item).slice(0, 80);
-}
-
-function layoutField(cfg: ProcessorConfig, name: string, value: unknown, item: ItemFields): FieldRows {
-  const isLabel = name === cfg.labelField;
-  if (isChainImage(value)) return layoutImage(cfg, name, value, item, isLabel);
-  if (value === undefined)
-    throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: the chain produced no field "${name}" (fields: ${Object.keys(item).join(', ')})`);
-  if (isLabel && cfg.task === 'classification') return encodeClassLabel(cfg.labelEncoding, value, cfg.labelDtype, itemSource(item));
-  // Plain numbers (weights, extra inputs) become one float per row.
-  const values = typeof value === 'number' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'number') ? (value as number[]) : undefined;
-  if (!values)
-    throw new VoxelpipeError('ERR_SHAPE_MISMATCH', `${itemSource(item)}: field "${name}" holds ${typeof value}, expected an image or numbers`);
-  const out = new Float32Array(values);
-  return { buffer: out.buffer, dtype: 'float32', rowShape: typeof value === 'number' ? [] : [values.length], rows: 1, batched: false };
-}
-
-function layoutImage(cfg: ProcessorConfig, name: string, img: ChainImage, item: ItemFields, isLabel: boolean): FieldRows {
-  const spatial = spatialShape(img);
-  const crop = cfg.cropSize;
-  if (crop && (crop.length !== spatial.length || crop.some((c, d) => c !== -1 && c !== spatial[d])))
-    throw new VoxelpipeError(
-      'ERR_SHAPE_MISMATCH',
-      `${itemSource(item)}: field "${name}" has spatial shape [${spatial}] after the chain, output_crop_size is [${crop}]`,
-    );
-  const wantChannels = isLabel ? cfg.labelChannels : name === 'image' ? cfg.imageChannels : undefined;
-  if (wantChannels !== undefined && channelCount(img) !== wantChannels)
-    throw new VoxelpipeError(
-      'ERR_SHAPE_MISMATCH',
-      `${itemSource(item)}: field "${name}" has ${channelCount(img)} channels, output_${isLabel ? 'label' : 'image'}_channels is ${wantChannels}`,
-    );
-  const dtype = isLabel ? cfg.labelDtype : cfg.imageDtype;
-  const shape = networkShape(img, cfg.dataFormat);
-  const rows = batchCount(img);
-  const out = allocOutput(dtype, img.data.length);
-  writeNetworkLayout(img, cfg.dataFormat, out, 0);
-  return { buffer: out.buffer as ArrayBuffer, dtype, rowShape: img.batched ? shape.slice(1) : shape, rows, batched: img.batched };
 }

@@ -14,10 +14,8 @@ serveTasks(async (payload) => {
       return p.sample(task);
     case 'tail':
       return p.tail(task, task.cached);
-    case 'warm': {
-      const { hit, warnings } = p.prefix(task.item, false);
-      return { result: { hit, warnings } };
-    }
+    case 'warm':
+      return { result: p.warm(task.item) };
     case 'prefix':
       // SharedArrayBuffer-backed arrays are shared, not copied, on the way back.
       return { result: p.prefix(task.item, true) };

@@ -7,6 +7,7 @@ import { isChainImage, type Sample } from './image.js';
 import { PROVENANCE, provenanceOf, type ProvenanceEntry } from './provenance.js';
 import type { TransformEntry, TransformRegistry } from './registry.js';
 import type { Transform, TransformContext } from './types.js';
+import { materialiseSample, type LutCache } from './lazy/materialise.js';
 
 /**
  * The chain runner: a Clara `pre_transforms` list made into transforms,
@@ -55,6 +56,19 @@ export interface ApplyOptions {
   onStep?: (step: ChainStep) => void;
   /** Recycled scratch arrays for outputs that die with the sample (`TransformContext.alloc`). */
   alloc?: (dtype: ArrayDType, length: number) => VoxelArray;
+  /**
+   * Return lazy images as they are (a source volume with maps and a crop view
+   * still to apply: transforms/lazy) for the caller to materialise where it
+   * wants the voxels — a cache keeps them, the pipeline writes them straight
+   * into a batch. Default false: every image of the result is made.
+   */
+  keepLazy?: boolean;
+  /** Lookup tables of value maps, reused across samples (one per worker). */
+  luts?: LutCache;
+  /** Recycled bytes for data that dies within one transform's call (`TransformContext.scratchBytes`). */
+  scratchBytes?: (length: number) => Uint8Array;
+  /** Make only part `index` of `count` of a sample's crop batches (TransformContext.part). */
+  part?: { index: number; count: number };
 }
 
 /** One transform application, as `ApplyOptions.onStep` reports it. */
@@ -66,8 +80,14 @@ export interface ChainStep {
   ns: number;
   /** The transform draws from its rng (the first random one ends the cacheable prefix). */
   random: boolean;
-  /** The sample the transform returned (read it, do not modify it). */
-  output: Sample;
+  /**
+   * The sample the transform returned, its images made (read it, do not
+   * modify it): lazy images (a value map or crop view not applied yet) are
+   * materialised on first access, so reading it costs what the voxels cost.
+   */
+  readonly output: Sample;
+  /** The sample as the transform returned it: lazy images stay lazy (what profiling measures). */
+  readonly result: Sample;
   /** Parsed args and recorded draws, as provenance gets them (here too when a later transform throws). */
   args: Readonly<Record<string, unknown>>;
   draws?: Record<string, unknown>;
@@ -127,6 +147,9 @@ class ChainContext implements TransformContext {
     private readonly transform: Transform,
     readonly root: string | undefined,
     readonly alloc: ((dtype: ArrayDType, length: number) => VoxelArray) | undefined,
+    readonly luts: LutCache | undefined,
+    readonly part: { index: number; count: number } | undefined,
+    readonly scratchBytes: ((length: number) => Uint8Array) | undefined,
   ) {}
 
   get rng(): Rng {
@@ -181,7 +204,7 @@ export class Chain {
     checkKey(key);
     if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= this.transforms.length))
       throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `applyRange(${from}, ${to}): expected 0 <= from <= to <= ${this.transforms.length}`);
-    if (from === to) return sample;
+    if (from === to) return options.keepLazy ? sample : materialiseSample(sample, undefined, options.alloc, options.luts);
     const stats = options.stats;
     const onStep = options.onStep;
     const timed = stats !== undefined || onStep !== undefined;
@@ -189,11 +212,14 @@ export class Chain {
     let s = sample;
     for (let i = from; i < to; i++) {
       const t = this.transforms[i];
-      const ctx = new ChainContext(key, this.positions[i], t, this.root, options.alloc);
+      const ctx = new ChainContext(key, this.positions[i], t, this.root, options.alloc, options.luts, options.part, options.scratchBytes);
       const t0 = timed ? process.hrtime.bigint() : 0n;
       let out: Sample;
       try {
-        out = t.apply(s, ctx);
+        // A transform that does not take lazy images gets made ones (all fields: custom
+        // transforms need not list what they read). Timed with it: that is where the work happens.
+        if (!t.lazy) s = materialiseSample(s, undefined, options.alloc, options.luts);
+        out = t.applyLazy ? t.applyLazy(s, ctx) : t.apply(s, ctx);
         if (typeof out !== 'object' || out === null || Array.isArray(out))
           throw new VoxelpipeError('ERR_TRANSFORM', `returned ${out === null ? 'null' : typeof out}, expected a sample record`);
       } catch (err) {
@@ -202,12 +228,13 @@ export class Chain {
       if (timed) {
         const ns = Number(process.hrtime.bigint() - t0);
         stats?.add(i, ns);
-        onStep?.({ index: i, name: label(t), ns, random: t.isRandom, output: out, args: t.args, ...(ctx.draws ? { draws: ctx.draws } : {}) });
+        if (onStep) onStep(chainStep({ index: i, name: label(t), ns, random: t.isRandom, args: t.args, ...(ctx.draws ? { draws: ctx.draws } : {}) }, out));
       }
       const index = this.positions[i];
       if (prov) prov.push(ctx.draws ? { index, transform: label(t), args: t.args, draws: ctx.draws } : { index, transform: label(t), args: t.args });
       s = out;
     }
+    if (!options.keepLazy) s = materialiseSample(s, undefined, options.alloc, options.luts);
     // One shallow copy per call: the input's list (maybe a cached prefix's) is never modified.
     return prov ? { ...s, [PROVENANCE]: prov } : s;
   }
@@ -275,6 +302,15 @@ export class Chain {
       context: { transform: t.name, index: i, path: this.paths[i], sample: key.index, epoch: key.epoch, inputs },
     });
   }
+}
+
+/** A ChainStep whose `output` materialises the result's lazy images on first access. */
+function chainStep(step: Omit<ChainStep, 'output' | 'result'>, result: Sample): ChainStep {
+  let made: Sample | undefined;
+  return Object.defineProperties(step, {
+    result: { value: result, enumerable: true },
+    output: { get: () => (made ??= materialiseSample(result)), enumerable: true },
+  }) as ChainStep;
 }
 
 /** JSON with object keys sorted, so equal args give equal text whatever order a config wrote them in. */

@@ -24,27 +24,30 @@ export function isChainImage(v: unknown): v is ChainImage {
   return typeof v === 'object' && v !== null && 'data' in v && 'shape' in v && 'batched' in v && ArrayBuffer.isView((v as ChainImage).data);
 }
 
+/** The part of an image (made or lazy) that its shape helpers read. */
+export type ImageShape = Pick<ChainImage, 'shape' | 'batched'>;
+
 /** Number of spatial axes (1 to 3). */
-export function spatialRank(img: ChainImage): number {
+export function spatialRank(img: ImageShape): number {
   return img.shape.length - (img.batched ? 2 : 1);
 }
 
 /** The spatial part of the shape. */
-export function spatialShape(img: ChainImage): number[] {
+export function spatialShape(img: ImageShape): number[] {
   return img.shape.slice(0, spatialRank(img));
 }
 
-export function channelCount(img: ChainImage): number {
+export function channelCount(img: ImageShape): number {
   return img.shape[spatialRank(img)];
 }
 
 /** Crops in a batched image (1 when not batched). */
-export function batchCount(img: ChainImage): number {
+export function batchCount(img: ImageShape): number {
   return img.batched ? img.shape[img.shape.length - 1] : 1;
 }
 
 /** Voxels in one channel of one crop. */
-export function voxelsPerChannel(img: ChainImage): number {
+export function voxelsPerChannel(img: ImageShape): number {
   return numElements(spatialShape(img));
 }
 

@@ -1,7 +1,9 @@
 import { VoxelpipeError, clipText } from '../util/errors.js';
 import { formatZodIssues, jsonPath } from '../util/schema-errors.js';
 import { didYouMean } from '../util/suggest.js';
-import type { Transform, TransformDefinition } from './types.js';
+import type { Transform, TransformContext, TransformDefinition } from './types.js';
+import type { Sample } from './image.js';
+import { materialiseSample } from './lazy/materialise.js';
 
 /** A `{ "name", "args" }` entry of a Clara chain, after the config layer resolved `ref` and `disabled`. */
 export interface TransformEntry {
@@ -81,7 +83,12 @@ export class TransformRegistry {
       args: Object.freeze(args),
       isRandom: impl.isRandom ?? def.isRandom,
       fields: impl.fields,
-      apply: impl.apply,
+      // A transform's public apply makes its images (what a caller of one transform expects, also
+      // of a wrapper around a lazy kernel); the chain runner calls applyLazy on lazy-aware ones and
+      // materialises once, where the voxels are needed.
+      ...(impl.lazy ? { lazy: true } : {}),
+      applyLazy: impl.apply,
+      apply: (s: Sample, ctx: TransformContext) => materialiseSample(impl.apply(s, ctx), undefined, ctx.alloc, ctx.luts),
       ...(impl.prefixStep ? { prefixStep: impl.prefixStep } : {}),
     });
   }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Rng } from '../util/rng.js';
 import type { ArrayDType, VoxelArray } from '../volume/dtype.js';
 import type { Sample } from './image.js';
+import type { LutCache } from './lazy/materialise.js';
 
 /**
  * What a transform's `apply` receives besides the sample. All randomness
@@ -23,6 +24,22 @@ export interface TransformContext {
    * allocate as usual.
    */
   alloc?(dtype: ArrayDType, length: number): VoxelArray;
+  /**
+   * Recycled bytes for data that dies inside the transform's own call (a
+   * compressed file before it is inflated): the worker's scratch, even where
+   * `alloc` gives shared memory. Absent: allocate as usual.
+   */
+  scratchBytes?(length: number): Uint8Array;
+  /** The runner's lookup tables of value maps (lazy-aware transforms that materialise pass it on). */
+  luts?: LutCache;
+  /**
+   * When set, the sample is made in `count` parts and this call makes part
+   * `index`: a crop that emits `count` batches of crops at once (Clara's
+   * batches_to_gen_at_once) draws all of them as usual and emits only batch
+   * `index`, so the parts together equal one whole call. Other transforms
+   * ignore it (the pipeline splits only chains whose tail allows it).
+   */
+  part?: { index: number; count: number };
 }
 
 /** A constructed transform, ready to run. */
@@ -39,8 +56,16 @@ export interface Transform {
   readonly isRandom: boolean;
   /** Fields the transform reads or writes. */
   readonly fields: readonly string[];
-  /** Returns the transformed sample (a new record; input images are never modified in place). */
+  /**
+   * Accepts lazy images (transforms/lazy: a source volume with value maps and
+   * a crop view still to apply) and returns lazy or made ones. The chain
+   * runner materialises every lazy field before a transform without it.
+   */
+  readonly lazy?: boolean;
+  /** Returns the transformed sample (a new record; input images are never modified in place), its images made. */
   apply(sample: Sample, ctx: TransformContext): Sample;
+  /** The transform's own apply: its output may hold lazy images (what the chain runner calls; `lazy` says whether its input may). */
+  readonly applyLazy?: (sample: Sample, ctx: TransformContext) => Sample;
   /**
    * A deterministic once-per-volume step of this (random) transform that the
    * runner may run at the end of the cacheable prefix when this transform
@@ -56,6 +81,8 @@ export interface TransformImpl {
   prefixStep?: Transform;
   /** Overrides the definition's `isRandom` when randomness depends on args (e.g. probability 0). */
   isRandom?: boolean;
+  /** Accepts lazy images (see Transform.lazy). */
+  lazy?: boolean;
   apply(sample: Sample, ctx: TransformContext): Sample;
 }
 

@@ -29,6 +29,8 @@ export const ErrorCodes = [
   /** A transform failed while applying to a sample (the message names the transform, its chain index and the sample's inputs). */
   'ERR_TRANSFORM',
   'ERR_MISSING_DEPENDENCY',
+  /** A persistent-cache entry went bad while it was read (reported once, removed; the sample is recomputed). */
+  'ERR_CACHE_CORRUPT',
 ] as const;
 
 export type ErrorCode = (typeof ErrorCodes)[number];
@@ -63,15 +65,24 @@ export function clipText(s: string, max = 80): string {
   return s.length <= max ? s : `${s.slice(0, max - 3)}... (${s.length} characters)`;
 }
 
+/** Marks every VoxelpipeError, whichever copy of this module made it (a bundled worker, a plugin importing the package). */
+const BRAND = Symbol.for('voxelpipe.VoxelpipeError');
+
 export class VoxelpipeError extends Error {
   readonly code: ErrorCode;
   declare readonly context: Readonly<Record<string, unknown>>;
+
+  /** `instanceof` answers by brand, so an error made by another copy of voxelpipe is still one. */
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[BRAND] === true;
+  }
 
   constructor(code: ErrorCode, message: string, options: VoxelpipeErrorOptions = {}) {
     // One line, always: a multi-line message would break the CLI contract.
     super(boundMessage(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VoxelpipeError';
     this.code = code;
+    Object.defineProperty(this, BRAND, { value: true, enumerable: false });
     // Non-enumerable so that logging the error does not dump large context objects.
     Object.defineProperty(this, 'context', { value: Object.freeze({ ...options.context }), enumerable: false });
   }

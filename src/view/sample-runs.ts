@@ -72,6 +72,7 @@ export class SampleRuns {
   private async compute(epoch: number, index: number, item: number): Promise<SampleRun> {
     const steps: StepRecord[] = [];
     const onStep = (s: ChainStep) =>
+      // `output` makes a lazy step's voxels (a value map or crop view not applied yet): the page shows them.
       steps.push({ index: s.index, name: s.name, ms: s.ns / 1e6, random: s.random, args: s.args, ...(s.draws ? { draws: s.draws } : {}), output: s.output });
     let error: string | undefined;
     try {

@@ -84,9 +84,12 @@ test('tfjs: toTensors gives one tensor per field with the batch shape; float32 s
   });
   const values = async (t: TfTensor) => [...(await (t as unknown as { data(): Promise<Float32Array | Int32Array> }).data())];
   assert.deepEqual(await values(ts.image), [...image]);
-  // No copy: the CPU backend keeps the batch's Float32Array as the tensor's storage.
+  // One copy: the tensor owns its values, so the batch's (shared, reused) array may change under it.
   const core = tf.core as unknown as { getBackend(): string; backend(): { data: { get(id: unknown): { values: unknown } } } };
-  if (core.getBackend() === 'cpu') assert.equal(core.backend().data.get((ts.image as unknown as { dataId: unknown }).dataId).values, image);
+  if (core.getBackend() === 'cpu') assert.notEqual(core.backend().data.get((ts.image as unknown as { dataId: unknown }).dataId).values, image);
+  const kept = [...image];
+  image.fill(-1);
+  assert.deepEqual(await values(ts.image), kept, 'the tensor keeps its values when the batch memory is reused');
   assert.deepEqual(await values(ts.label), [0, 1, 2, 255, 1, 0]);
   assert.deepEqual(await values(ts.weight), [0.25, Math.fround(1e-3)]);
   assert.deepEqual(await values(ts.big), [7, 2147483647]);

@@ -49,8 +49,10 @@ test('bench --quick --json: floors, one row per mode, targets, a JSON report on 
   assert.equal(pers.cacheFillMs, pers.warm.warmMs);
   assert.equal(pers.bytesCached, 0, 'nothing cached in memory');
   const names = rep.targets.map((x: { name: string }) => x.name);
-  assert.ok(names.includes('uncached-2: epoch <= 1.3 x gunzip floor / 2'), names.join('; '));
-  assert.ok(names.includes('smart-r25: memcpy floor / crops/s <= 4'));
+  assert.ok(names.includes('uncached-2: epoch / (gunzip floor / 2) <= 1.4'), names.join('; '));
+  assert.ok(names.includes('smart-r25: crops/s >= 300'));
+  assert.ok(names.includes('persistent: peak RSS <= 450 MB'));
+  assert.ok(rep.floors.calibration.ratio > 0, 'the two-thread calibration ran');
   assert.ok(rep.targets.every((x: { ok: unknown; value: unknown; limit: unknown }) => typeof x.ok === 'boolean' && typeof x.value === 'number' && typeof x.limit === 'number'));
   assert.ok(rep.file.startsWith(join(dir, 'results')));
   const { file, ...written } = rep;

@@ -46,16 +46,16 @@ test('cache warm | stats | clear, and run reads what warm stored', async (t) => 
 
   const stats = await cli('cache', 'stats', '--config', m.config, '--mmar', m.root, '--section', 'train');
   assert.match(stats.out, /^train: 5 of 5 items cached \(hit rate 100%\)$/m);
-  assert.match(stats.out, new RegExp(`^${cacheDir}: 5 entries, `, 'm'));
+  assert.match(stats.out, new RegExp(`^${cacheDir} \\(chunked, format 1\\): 5 items, `, 'm'));
 
   const run = await cli('run', '--config', m.config, '--mmar', m.root, '--workers', '0');
   assert.equal(run.code, 0, run.err);
   assert.match(run.out, /^persistent cache: 5 hits, 0 misses$/m);
 
   const clear = await cli('cache', 'clear', '--cache-dir', cacheDir);
-  assert.match(clear.out, /removed 5 entries/);
+  assert.match(clear.out, /removed 5 items and temporary files/);
   const after = await cli('cache', 'stats', '--cache-dir', cacheDir, '--json');
-  assert.equal(JSON.parse(after.out).entries, 0);
+  assert.equal(JSON.parse(after.out).items, 0);
 });
 
 test('cache: two processes warming the same folder at once leave it whole', async (t) => {
@@ -71,7 +71,7 @@ test('cache: two processes warming the same folder at once leave it whole', asyn
   }
   const files = readdirSync(join(m.root, 'cache'), { recursive: true }).map(String);
   // Validation items are other files; the train prefix ends with the fg/bg index, so entries differ anyway.
-  assert.equal(files.filter((f) => f.endsWith('.vxc')).length, 8, 'one entry per item of both sections');
+  assert.equal(files.filter((f) => f.endsWith('.vxk')).length, 8, 'one item per item of both sections');
   assert.equal(files.filter((f) => f.includes('.tmp')).length, 0, 'no temporary files left');
   const stats = await cli('cache', 'stats', '--config', m.config, '--mmar', m.root, '--json');
   assert.deepEqual(JSON.parse(stats.out).sections, { train: { items: 6, cached: 6 }, validate: { items: 2, cached: 2 } });
@@ -100,10 +100,11 @@ test('cache stats | evict | clear on the chunked store: items, bytes, ratio, lif
   assert.equal(stats.code, 0, stats.err);
   assert.match(stats.out, new RegExp(`^${dir} \\(chunked, format 1\\): 3 items, [\\d.]+ [KM]iB on disk \\(ratio [\\d.]+ to the voxels' [\\d.]+ [KM]iB\\), hit rate 50% of 2 lookups$`, 'm'));
   const json = JSON.parse((await cli('cache', 'stats', '--cache-dir', dir, '--json')).out);
-  assert.equal(json.chunked.items, 3);
-  assert.equal(json.chunked.bytes, 3 * size);
-  assert.ok(json.chunked.compressionRatio > 1);
-  assert.deepEqual([json.chunked.hitRate, json.chunked.lookups], [0.5, 2]);
+  assert.equal(json.items, 3);
+  assert.equal(json.bytes, 3 * size);
+  assert.ok(json.compressionRatio > 1);
+  assert.deepEqual([json.hitRate, json.lookups], [0.5, 2]);
+  assert.deepEqual(json.legacy, { entries: 0, bytes: 0 });
 
   const bad = await cli('cache', 'evict', '--cache-dir', dir, '--cache-max-bytes-disk', 'lots');
   assert.equal(bad.code, 1);
@@ -117,6 +118,6 @@ test('cache stats | evict | clear on the chunked store: items, bytes, ratio, lif
   assert.equal(left.has('clib0000'), false, 'b was the least recently used (a was opened)');
   assert.ok(left.has('clia0000') && left.has('clic0000'));
   const clear = await cli('cache', 'clear', '--cache-dir', dir);
-  assert.match(clear.out, /removed 0 entries \(0 B\), 2 chunked items and temporary files/);
+  assert.match(clear.out, /removed 2 items and temporary files/);
   assert.equal(new ChunkedStore({ dir }).stats().items, 0);
 });

@@ -55,7 +55,9 @@ test('run: the Clara spleen chain gives [B*b, 1, 96, 96, 96] float32 batches wit
   const lines = r.out.trim().split('\n');
   assert.equal(lines.length, 1, 'only the JSON summary on stdout');
   const s = JSON.parse(lines[0]);
-  assert.deepEqual(Object.keys(s).sort(), ['batches', 'epochs', 'fields', 'first_batch_ms', 'peak_rss_mb', 'samples', 'samples_per_s']);
+  // DESIGN.md's keys, and the memory estimate against the budget (issue 13).
+  assert.deepEqual(Object.keys(s).sort(), ['batches', 'epochs', 'fields', 'first_batch_ms', 'memory_budget_mb', 'memory_estimate_mb', 'peak_rss_mb', 'samples', 'samples_per_s']);
+  assert.ok(s.memory_estimate_mb > 0 && s.memory_estimate_mb <= s.memory_budget_mb);
   assert.deepEqual(s.fields.image, { shape: [6, 1, 96, 96, 96], dtype: 'float32' });
   assert.deepEqual(s.fields.label, { shape: [6, 1, 96, 96, 96], dtype: 'float32' });
   // Smart Cache N=32 >= M=4: an epoch is the 4 items -> 2 batches (3 + 1 volumes) of 2 crops each.

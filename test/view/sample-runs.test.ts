@@ -20,7 +20,7 @@ function fakePipeline(bytes: number) {
       await new Promise((r) => setTimeout(r, 5));
       running--;
       const output = { image: new Uint8Array(bytes) };
-      o?.onStep?.({ index: 0, name: 'Load', ns: 1e6, random: false, output, args: {} });
+      o?.onStep?.({ index: 0, name: 'Load', ns: 1e6, random: false, output, result: output, args: {} });
       if (i === 2) throw new Error('Broken: bad case\nmore');
       return output;
     },

@@ -99,6 +99,8 @@ export function serveBridge(o: BridgeServerOptions): BridgeServer {
           throw err;
         }
         writeMs += performance.now() - t;
+        // The batch's bytes are in the slot file now: its engine slot takes the next rows.
+        r.value.release?.();
         send({ op: 'batch', stream: id, epoch: e, index: r.value.index, slot, seq: placed.seq, bytes: placed.bytes, fields: placed.fields, rows: r.value.rows });
         batches++;
       }

@@ -40,26 +40,7 @@ export function deltaDecodeInPlace(d: Uint32Array): boolean {
   return true;
 }
 
-/**
- * "Is spatial voxel i foreground" from the index alone: equal to
- * foregroundTest(label)(i) for every voxel of the label the index was
- * computed from (the index is that predicate's smaller class, listed).
- */
-export function foregroundFromIndices(ix: FgBgIndices): (i: number) => boolean {
-  const list = ix.indices;
-  const listedIsFg = ix.listed === 'fg';
-  return (i) => {
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[mid] < i) lo = mid + 1;
-      else hi = mid;
-    }
-    const listed = lo < list.length && list[lo] === i;
-    return listed === listedIsFg;
-  };
-}
+export { foregroundFromIndices } from '../../transforms/crop/fg-bg-indices.js';
 
 /** Duck test for an FgBgIndices record (what computeFgBgIndices returns). */
 export function isFgBgIndices(v: unknown): v is FgBgIndices {

@@ -5,12 +5,11 @@ import { loadConfig, type Section } from '../../config/load-config.js';
 import { DiskCache } from '../../cache/disk-cache.js';
 import { ChunkedStore, type ChunkedStoreStats } from '../../cache/chunked/store.js';
 import { CHUNKED_FORMAT_VERSION } from '../../cache/chunked/format.js';
-import { parseByteSize } from '../../config/byte-size.js';
 import { createDefaultRegistry } from '../../transforms/catalogue.js';
 import { createPipeline, type Pipeline } from '../../pipeline/engine.js';
 import { pipelineOptionsFromSpec } from '../../pipeline/from-config.js';
 import { VoxelpipeError, formatBytes } from '../../util/errors.js';
-import { collect, intArg, type CliIO } from '../common.js';
+import { byteSizeArg, collect, intArg, type CliIO } from '../common.js';
 
 interface CacheOpts {
   config?: string;
@@ -43,7 +42,7 @@ function chunkedSummary(c: ChunkedStoreStats) {
   };
 }
 
-/** One line on the chunked store, e.g. "DIR (chunked, format 1): 12 items, 640 MB on disk (ratio 1.50 to the voxels' 960 MB), hit rate 97% of 480 lookups". */
+/** One line on the cache, e.g. "DIR (chunked, format 1): 12 items, 640 MB on disk (ratio 1.50 to the voxels' 960 MB), hit rate 97% of 480 lookups". */
 function chunkedLine(dir: string, c: ChunkedStoreStats): string {
   const lookups = c.lifetime.hits + c.lifetime.misses;
   const parts = [`${c.items} items, ${formatBytes(c.bytes)} on disk (ratio ${c.compressionRatio.toFixed(2)} to the voxels' ${formatBytes(c.rawBytes)})`];
@@ -53,13 +52,6 @@ function chunkedLine(dir: string, c: ChunkedStoreStats): string {
   if (c.stale) parts.push(`${c.stale} stale (${formatBytes(c.staleBytes)}, removed by clear)`);
   if (c.tempFiles) parts.push(`${c.tempFiles} temporary files (${formatBytes(c.tempBytes)}) of unfinished writes`);
   return `${dir} (chunked, format ${CHUNKED_FORMAT_VERSION}): ${parts.join(', ')}\n`;
-}
-
-/** commander parser for --cache-max-bytes-disk (the config's byte sizes: 800MB, 20GB, 2GiB). */
-function byteSizeArg(v: string): number {
-  const r = parseByteSize(v);
-  if ('problem' in r) throw new InvalidArgumentError(r.problem);
-  return r.bytes;
 }
 
 /** The options every `cache` subcommand takes: which config, which sections, which folder. */
@@ -161,14 +153,16 @@ export function cacheCommand(io: CliIO): Command {
           }
         }
         if (!dir) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'cache stats: give --config (with cache_dir) or --cache-dir');
-        const s = new DiskCache({ dir }).stats();
         const c = new ChunkedStore({ dir }).stats();
+        // Entries of the first wave's whole-item format: no longer read, shown so that clear can reclaim them.
+        const legacy = new DiskCache({ dir }).stats();
         if (opts.json) {
-          io.out(JSON.stringify({ dir, entries: s.entries, bytes: s.bytes, stale: s.stale, tempFiles: s.tempFiles, chunked: chunkedSummary(c), sections }) + '\n');
+          io.out(JSON.stringify({ dir, ...chunkedSummary(c), legacy: { entries: legacy.entries + legacy.stale, bytes: legacy.bytes + legacy.staleBytes }, sections }) + '\n');
           return;
         }
-        io.out(`${dir}: ${s.entries} entries, ${formatBytes(s.bytes)}${s.stale ? `, ${s.stale} stale (${formatBytes(s.staleBytes)}, removed by clear)` : ''}\n`);
-        if (c.items || c.stale || c.tempFiles || c.lifetime.hits + c.lifetime.misses) io.out(chunkedLine(dir, c));
+        io.out(chunkedLine(dir, c));
+        if (legacy.entries + legacy.stale)
+          io.out(`${dir}: ${legacy.entries + legacy.stale} entries of the older whole-item format (${formatBytes(legacy.bytes + legacy.staleBytes)}), no longer read: cache clear removes them\n`);
         for (const [name, v] of Object.entries(sections))
           io.out(`${name}: ${v.cached} of ${v.items} items cached (hit rate ${v.items ? ((100 * v.cached) / v.items).toFixed(0) : 0}%)\n`);
       }),
@@ -182,12 +176,12 @@ export function cacheCommand(io: CliIO): Command {
         if (opts.cacheDir) dirs.add(resolve(opts.cacheDir));
         else if (opts.config) for (const { dir } of pipelinesFor(opts, 0)) dirs.add(dir);
         if (dirs.size === 0) throw new VoxelpipeError('ERR_INVALID_ARGUMENT', 'cache clear: give --config (with cache_dir) or --cache-dir');
-        const result: Record<string, { removed: number; bytes: number; chunked: { removed: number; bytes: number } }> = {};
-        for (const dir of dirs) result[dir] = { ...new DiskCache({ dir }).clear(), chunked: new ChunkedStore({ dir }).clear() };
+        const result: Record<string, { removed: number; bytes: number; legacy: { removed: number; bytes: number } }> = {};
+        for (const dir of dirs) result[dir] = { ...new ChunkedStore({ dir }).clear(), legacy: new DiskCache({ dir }).clear() };
         if (opts.json) io.out(JSON.stringify(result) + '\n');
         else
           for (const [dir, r] of Object.entries(result))
-            io.out(`${dir}: removed ${r.removed} entries (${formatBytes(r.bytes)})${r.chunked.removed ? `, ${r.chunked.removed} chunked items and temporary files (${formatBytes(r.chunked.bytes)})` : ''}\n`);
+            io.out(`${dir}: removed ${r.removed} items and temporary files (${formatBytes(r.bytes)})${r.legacy.removed ? `, ${r.legacy.removed} entries of the older format (${formatBytes(r.legacy.bytes)})` : ''}\n`);
       }),
   );
 

@@ -141,6 +141,7 @@ export function demoCommand(io: CliIO): Command {
             batches++;
             n++;
             samples += Object.values(batch.fields)[0]?.shape[0] ?? 0;
+            batch.release?.();
             if (bar) {
               bar.setTotal(Math.max(n, bar.getTotal()));
               bar.update(n, { rate: (samples / ((last - tRun) / 1000)).toFixed(1), cache: cacheText });

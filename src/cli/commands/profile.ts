@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { isChainImage, type Sample } from '../../transforms/image.js';
+import { isLazyImage } from '../../transforms/lazy/lazy-image.js';
+import { ARRAY_CTORS } from '../../volume/dtype.js';
+import { numElements } from '../../volume/volume.js';
 import type { ChainStep } from '../../transforms/chain.js';
 import { formatBytes } from '../../util/errors.js';
 import type { Pipeline } from '../../pipeline/engine.js';
@@ -30,10 +33,13 @@ export interface ProfileReport {
   transforms: TransformProfile[];
 }
 
-/** Sum of the voxel bytes of every image field of a sample. */
+/** Sum of the voxel bytes of every image field of a sample (a lazy image: the bytes it stands for). */
 export function imageBytes(s: Sample): number {
   let n = 0;
-  for (const v of Object.values(s)) if (isChainImage(v)) n += v.data.byteLength;
+  for (const v of Object.values(s)) {
+    if (isChainImage(v)) n += v.data.byteLength;
+    else if (isLazyImage(v)) n += numElements(v.shape) * ARRAY_CTORS[v.dtype].BYTES_PER_ELEMENT;
+  }
   return n;
 }
 
@@ -59,7 +65,7 @@ export async function profilePipeline(pipeline: Pipeline, samples: number, withC
   const onStep = (s: ChainStep) => {
     if (s.random) boundary = Math.min(boundary, s.index);
     (times[s.index] ??= []).push(s.ns / 1e6);
-    bytes[s.index] = (bytes[s.index] ?? 0) + imageBytes(s.output);
+    bytes[s.index] = (bytes[s.index] ?? 0) + imageBytes(s.result);
     names[s.index] = s.name;
   };
   let done = 0;

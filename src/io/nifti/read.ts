@@ -57,7 +57,7 @@ export function readNiftiHeader(file: string, options: ReadOptions = {}): NiftiH
  */
 export function readNifti(file: string, options: ReadOptions = {}): Volume {
   const maxBytes = maxBytesOf(options);
-  const raw = readWhole(file, maxBytes);
+  const raw = keepable(readWhole(file, maxBytes, undefined, options.readInto), options);
   const gz = isGzip(raw);
   const headBytes = gz ? gunzipPrefix(raw, MAX_HEADER_BYTES, file) : raw;
   const header = parseNiftiHeader(headBytes, file);
@@ -69,13 +69,13 @@ export function readNifti(file: string, options: ReadOptions = {}): Volume {
   let dataFile = file;
   if (info.dataFile === file) {
     checkFits(file, header, need, gz ? maxInflatedSize(raw.length) : raw.length, gz);
-    bytes = gz ? gunzipAll(raw, header.voxOffset + need, maxBytes + header.voxOffset, file) : raw;
+    bytes = gz ? gunzipAll(raw, header.voxOffset + need, maxBytes + header.voxOffset, file, options.into) : raw;
   } else {
     dataFile = info.dataFile;
-    const img = readWhole(dataFile, maxBytes, imageOf(file));
+    const img = keepable(readWhole(dataFile, maxBytes, imageOf(file), options.readInto), options);
     const imgGz = isGzip(img);
     checkFits(dataFile, header, need, imgGz ? maxInflatedSize(img.length) : img.length, imgGz);
-    bytes = imgGz ? gunzipAll(img, header.voxOffset + need, maxBytes + header.voxOffset, dataFile) : img;
+    bytes = imgGz ? gunzipAll(img, header.voxOffset + need, maxBytes + header.voxOffset, dataFile, options.into) : img;
   }
   if (header.voxOffset > 0 && bytes.length <= header.voxOffset)
     throw fileError('ERR_BAD_HEADER', dataFile, `vox_offset ${header.voxOffset} is past the end of the data (${bytes.length} bytes)`);
@@ -176,6 +176,19 @@ function checkFits(file: string, h: NiftiHeader, need: number, capacity: number,
         ? `header declares ${need} bytes of voxel data, more than this ${formatBytes(Math.round((capacity - 1024) / 1032))} gzip file can hold`
         : `header declares ${need} bytes of voxel data at offset ${h.voxOffset}, but the file holds only ${capacity} bytes`,
     );
+}
+
+/**
+ * A file read into `readInto`'s scratch, as bytes the volume may keep: a
+ * gzip file is only inflated from it (its voxels land elsewhere); the voxels
+ * of an uncompressed one are views of the bytes read, so those are copied
+ * out of the scratch (into `into`'s memory when given).
+ */
+function keepable(raw: Buffer, options: ReadOptions): Buffer {
+  if (!options.readInto || isGzip(raw)) return raw;
+  const out = options.into ? options.into(raw.length) : new Uint8Array(raw.length);
+  out.set(raw);
+  return Buffer.from(out.buffer, out.byteOffset, raw.length);
 }
 
 /** Voxels as a typed array over `bytes` (in place when aligned and in host order). */

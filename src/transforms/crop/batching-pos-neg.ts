@@ -40,6 +40,7 @@ export function batchingPosNeg(name: string, o: { fast: boolean; requireImage: b
         count: a.batch_size * a.batches_to_gen_at_once,
         batched: true,
         fast: o.fast,
+        ...(a.batches_to_gen_at_once > 1 ? { partSize: a.batch_size } : {}),
       }),
   };
 }

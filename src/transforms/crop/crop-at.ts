@@ -1,10 +1,12 @@
-import type { ChainImage } from '../image.js';
+import type { ChainImage, ImageShape } from '../image.js';
 import { channelCount, spatialShape } from '../image.js';
 import { matmul4, type Mat4 } from '../../volume/affine.js';
 import { ARRAY_CTORS } from '../../volume/dtype.js';
-import type { VoxelArray } from '../../volume/dtype.js';
+import type { ArrayDType, VoxelArray } from '../../volume/dtype.js';
 import { arrayDTypeOf } from '../../volume/dtype.js';
 import { VoxelpipeError } from '../../util/errors.js';
+import { isLazyImage, lazyOf, type AnyImage, type LazyImage } from '../lazy/lazy-image.js';
+import { materialiseImage, type LutCache } from '../lazy/materialise.js';
 
 /**
  * The primitive behind every crop: the box of `size` voxels whose first
@@ -61,8 +63,34 @@ export function croppedAffine(a: Mat4, start: readonly number[]): Mat4 {
   ]);
 }
 
+/**
+ * The crops of `img` at `starts` (one box of `size` each) as a lazy image:
+ * no voxel is copied here; materialising it (for the next transform that
+ * needs voxels, or straight into a batch row) reads only the boxes. Same
+ * shape, dtype, affine and meta as the eager crops (`batched`: `[...size, C,
+ * count]`, else `[...size, C]` of the one start). An image that already has
+ * a view or value maps after one is made first (those would have to run
+ * before this crop's zero padding).
+ */
+export function cropLazy(
+  img: AnyImage,
+  starts: readonly (readonly number[])[],
+  size: readonly number[],
+  batched: boolean,
+  alloc?: (dtype: ArrayDType, length: number) => VoxelArray,
+  luts?: LutCache,
+): LazyImage {
+  const src: LazyImage = isLazyImage(img) ? (img.view || img.post.length ? lazyOf(materialiseImage(img, alloc, luts)) : img) : lazyOf(img);
+  const C = channelCount(src);
+  const rank = size.length;
+  const view = { size: size.slice(), starts: starts.map((s) => s.slice()), axes: Array.from({ length: rank }, (_, a) => ({ from: a, flip: false })) };
+  const meta = { ...src.meta, cropStarts: starts.map((s) => s.slice()) };
+  const shape = batched ? [...size, C, starts.length] : [...size, C];
+  return { ...src, view, meta, shape, batched, affine: croppedAffine(src.affine, starts[0]), spacing: src.spacing.slice() };
+}
+
 /** Checks that an image can be cropped with a box of `size`: unbatched, same spatial rank. */
-export function checkCroppable(img: ChainImage, size: readonly number[], transform: string, field: string, arg = 'size'): void {
+export function checkCroppable(img: ImageShape, size: readonly number[], transform: string, field: string, arg = 'size'): void {
   if (img.batched)
     throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `${transform}: field "${field}" is already a batch of crops; crop before batching`, {
       context: { transform, field },

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { defineTransform } from '../types.js';
 import { fieldsArg, sizeArg } from '../args.js';
-import { getImage, spatialShape } from '../image.js';
+import { spatialShape } from '../image.js';
+import { getAnyImage } from '../lazy/lazy-image.js';
 import type { Sample } from '../image.js';
 import { VoxelpipeError } from '../../util/errors.js';
-import { checkCroppable, cropAt } from './crop-at.js';
+import { checkCroppable, cropLazy } from './crop-at.js';
 
 /**
  * CropFixedSizeRandomCenter: one crop of `size` at a uniformly random
@@ -24,8 +25,10 @@ export const CropFixedSizeRandomCenter = defineTransform({
     const name = 'CropFixedSizeRandomCenter';
     return {
       fields: a.fields,
+      // Lazy: the box is drawn here, the voxels copied when the crop is materialised.
+      lazy: true,
       apply(sample, ctx) {
-        const imgs = a.fields.map((f) => getImage(sample, f, name));
+        const imgs = a.fields.map((f) => getAnyImage(sample, f, name));
         imgs.forEach((img, k) => checkCroppable(img, a.size, name, a.fields[k]));
         const dims = spatialShape(imgs[0]);
         for (let k = 1; k < imgs.length; k++) {
@@ -36,7 +39,7 @@ export const CropFixedSizeRandomCenter = defineTransform({
         const start = a.size.map((s, ax) => (dims[ax] < s ? -Math.floor((s - dims[ax]) / 2) : ctx.rng.int(0, dims[ax] - s + 1)));
         ctx.record({ start });
         const out: Sample = { ...sample };
-        imgs.forEach((img, k) => (out[a.fields[k]] = cropAt(img, start, a.size)));
+        imgs.forEach((img, k) => (out[a.fields[k]] = cropLazy(img, [start], a.size, false, ctx.alloc, ctx.luts)));
         return out;
       },
     };

@@ -1,6 +1,8 @@
 import type { ChainImage, Sample } from '../image.js';
-import { channelCount, getImage, spatialShape, voxelsPerChannel } from '../image.js';
-import type { Transform } from '../types.js';
+import { channelCount, spatialShape, voxelsPerChannel } from '../image.js';
+import { getAnyImage } from '../lazy/lazy-image.js';
+import { madeImage } from '../lazy/materialise.js';
+import type { Transform, TransformContext } from '../types.js';
 import type { Rng } from '../../util/rng.js';
 import { VoxelpipeError } from '../../util/errors.js';
 
@@ -47,6 +49,27 @@ export function foregroundTest(label: ChainImage): (i: number) => boolean {
   return (i) => {
     for (let c = 0; c < C; c++) if (data[i + c * N] * slope + inter > 0) return true;
     return false;
+  };
+}
+
+/**
+ * "Is spatial voxel i foreground" from the index alone: equal to
+ * foregroundTest(label)(i) for every voxel of the label the index was
+ * computed from (the index is that predicate's smaller class, listed).
+ */
+export function foregroundFromIndices(ix: FgBgIndices): (i: number) => boolean {
+  const list = ix.indices;
+  const listedIsFg = ix.listed === 'fg';
+  return (i) => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid] < i) lo = mid + 1;
+      else hi = mid;
+    }
+    const listed = lo < list.length && list[lo] === i;
+    return listed === listedIsFg;
   };
 }
 
@@ -114,7 +137,7 @@ function uint8Indices(data: Uint8Array, N: number, shape: number[]): FgBgIndices
   return { shape, nFg, nBg, listed: 'bg', indices };
 }
 
-function isFgBgIndices(v: unknown): v is FgBgIndices {
+export function isFgBgIndices(v: unknown): v is FgBgIndices {
   return typeof v === 'object' && v !== null && (v as FgBgIndices).indices instanceof Uint32Array && Array.isArray((v as FgBgIndices).shape);
 }
 
@@ -186,8 +209,11 @@ export function fgBgIndicesStep(labelField = 'label'): Transform {
     args: Object.freeze({ label_field: labelField }),
     isRandom: false,
     fields: [labelField, out],
-    apply(sample: Sample): Sample {
-      return { ...sample, [out]: computeFgBgIndices(getImage(sample, labelField, 'PrecomputeFgBgIndices')) };
+    // It reads only the label: the image may stay lazy (a lazy label, rare, is made for the pass).
+    lazy: true,
+    apply(sample: Sample, ctx: TransformContext): Sample {
+      const label = madeImage(getAnyImage(sample, labelField, 'PrecomputeFgBgIndices'), undefined, ctx.luts);
+      return { ...sample, [out]: computeFgBgIndices(label) };
     },
   });
 }

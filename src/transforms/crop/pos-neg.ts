@@ -5,8 +5,10 @@ import { channelCount, getImage, spatialShape } from '../image.js';
 import type { TransformContext, TransformImpl } from '../types.js';
 import { ARRAY_CTORS, arrayDTypeOf, type ArrayDType } from '../../volume/dtype.js';
 import { VoxelpipeError } from '../../util/errors.js';
-import { checkCroppable, croppedAffine, cropInto, startForCentre } from './crop-at.js';
-import { computeFgBgIndices, drawCentre, fgBgIndicesField, foregroundTest, indicesFor, unravel } from './fg-bg-indices.js';
+import { checkCroppable, croppedAffine, cropLazy, startForCentre } from './crop-at.js';
+import { getAnyImage, isLazyImage, type LazyImage } from '../lazy/lazy-image.js';
+import { materialiseImage } from '../lazy/materialise.js';
+import { computeFgBgIndices, drawCentre, fgBgIndicesField, foregroundFromIndices, foregroundTest, indicesFor, isFgBgIndices, unravel, type FgBgIndices } from './fg-bg-indices.js';
 import { drawWarp, sampleAt, warpCoordinates, type WarpOptions } from './roi-warp.js';
 
 /**
@@ -68,24 +70,36 @@ export interface PosNegCropOptions {
   batched: boolean;
   /** Use (or compute once) the cached fg/bg indices in the sample; else index the label on every call. */
   fast: boolean;
+  /**
+   * Crops per batch when `count` is several batches of them (batches_to_gen_at_once):
+   * with `ctx.part`, a call draws all `count` crops and emits only its part's batch.
+   */
+  partSize?: number;
   warp?: WarpOptions;
 }
 
-/** Draws the crop starts for one call; records them. */
-export function drawStarts(label: ChainImage, sample: Sample, o: PosNegCropOptions, ctx: TransformContext): number[][] {
+/**
+ * Draws the crop starts for one call; records them. A label still on disk
+ * (a persistent cache's lazy image) is never read: the cached index, which
+ * the prefix computed from that very label, answers "is voxel i foreground"
+ * (foregroundFromIndices), so the draws are the same, step for step.
+ */
+export function drawStarts(label: ChainImage | LazyImage, sample: Sample, o: PosNegCropOptions, ctx: TransformContext): number[][] {
   const dims = spatialShape(label);
+  const stored = isLazyImage(label) ? cachedIndicesOn(sample, o, label) : undefined;
+  const made = stored ? undefined : isLazyImage(label) ? materialiseImage(label, ctx.alloc, ctx.luts) : label;
   // The plain variant indexes the label on every call (MONAI's way); the Fast one reuses the cached record.
-  let ix = o.fast ? indicesFor(sample, o.labelField, label) : computeFgBgIndices(label);
-  const isFg = foregroundTest(label);
+  let ix = stored ?? (o.fast ? indicesFor(sample, o.labelField, made!) : computeFgBgIndices(made!));
+  const isFg = stored ? foregroundFromIndices(stored) : foregroundTest(made!);
   const pFg = o.pos / (o.pos + o.neg);
   const starts: number[][] = [];
   const centres: number[][] = [];
   const foreground: boolean[] = [];
   for (let j = 0; j < o.count; j++) {
     let c = drawCentre(ix, isFg, pFg, ctx.rng);
-    if (isFg(c.index) !== c.foreground) {
+    if (made && isFg(c.index) !== c.foreground) {
       // A stale cached index the probes missed: index the label now and draw again.
-      ix = computeFgBgIndices(label);
+      ix = computeFgBgIndices(made);
       c = drawCentre(ix, isFg, pFg, ctx.rng);
     }
     const centre = unravel(c.index, dims);
@@ -97,17 +111,34 @@ export function drawStarts(label: ChainImage, sample: Sample, o: PosNegCropOptio
   return starts;
 }
 
-/** The TransformImpl of a PosNeg crop. */
+/** The cached index of a stored (disk-backed) label, when the Fast crop has one for it. */
+function cachedIndicesOn(sample: Sample, o: PosNegCropOptions, label: LazyImage): FgBgIndices | undefined {
+  if (!o.fast || !label.reader || label.view || label.pre.length || label.post.length) return undefined;
+  const ix = sample[fgBgIndicesField(o.labelField)];
+  return isFgBgIndices(ix) && ix.shape.length === spatialShape(label).length && ix.shape.every((n, a) => n === spatialShape(label)[a]) ? ix : undefined;
+}
+
+/**
+ * The TransformImpl of a PosNeg crop. Unwarped crops are lazy (crop-at.ts
+ * `cropLazy`): the boxes are drawn here and the voxels copied once, when
+ * the crops are materialised (into a batch row, fused with what follows).
+ */
 export function posNegCrop(o: PosNegCropOptions): TransformImpl {
   const targets = [...o.imageFields, o.labelField];
+  const lazy = !isWarped(o);
   return {
     fields: targets,
+    lazy,
     apply(sample, ctx) {
-      const label = getImage(sample, o.labelField, o.name);
+      // The label's values pick the centres: it must be made (a lazy label, rare, is made here).
+      // The label's values pick the centres: a lazy label is made here (rare), except one still on disk
+      // with its cached index (a persistent cache): then the index alone answers (drawStarts).
+      const anyLabel = getAnyImage(sample, o.labelField, o.name);
+      const label = isLazyImage(anyLabel) && !(lazy && cachedIndicesOn(sample, o, anyLabel)) ? materialiseImage(anyLabel, ctx.alloc, ctx.luts) : anyLabel;
       checkCroppable(label, o.size, o.name, o.labelField);
       const dims = spatialShape(label);
       const images = o.imageFields.map((f) => {
-        const img = getImage(sample, f, o.name);
+        const img = lazy ? getAnyImage(sample, f, o.name) : getImage(sample, f, o.name);
         checkCroppable(img, o.size, o.name, f);
         const s = spatialShape(img);
         if (s.some((d, a) => d !== dims[a]))
@@ -118,14 +149,24 @@ export function posNegCrop(o: PosNegCropOptions): TransformImpl {
           );
         return img;
       });
-      const starts = drawStarts(label, sample, o, ctx);
-      // One warp per crop; its source coordinates are computed once and shared by every field.
-      const coords = isWarped(o) ? drawWarps(o, starts, dims, ctx) : undefined;
+      let starts = drawStarts(label, sample, o, ctx);
+      if (ctx.part && o.partSize && lazy) {
+        const k = ctx.part.index;
+        starts = starts.slice(k * o.partSize, (k + 1) * o.partSize);
+        ctx.record({ part: k, parts: ctx.part.count });
+      }
       const out: Sample = { ...sample };
       // The indices describe the whole volume, not the crops: they must not travel on.
       delete out[fgBgIndicesField(o.labelField)];
-      for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k], starts, o, coords, false, ctx.alloc);
-      out[o.labelField] = cropAll(label, starts, o, coords, true, ctx.alloc);
+      if (lazy) {
+        for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropLazy(images[k], starts, o.size, o.batched, ctx.alloc, ctx.luts);
+        out[o.labelField] = cropLazy(label, starts, o.size, o.batched, ctx.alloc, ctx.luts);
+        return out;
+      }
+      // One warp per crop; its source coordinates are computed once and shared by every field.
+      const coords = drawWarps(o, starts, dims, ctx);
+      for (let k = 0; k < images.length; k++) out[o.imageFields[k]] = cropAll(images[k] as ChainImage, starts, o, coords, false);
+      out[o.labelField] = cropAll(label as ChainImage, starts, o, coords, true);
       return out;
     },
   };
@@ -146,30 +187,15 @@ function drawWarps(o: PosNegCropOptions, starts: number[][], dims: number[], ctx
   return coords;
 }
 
-/** All crops of one field, into one allocation. */
-function cropAll(
-  img: ChainImage,
-  starts: number[][],
-  o: PosNegCropOptions,
-  coords: Float32Array[] | undefined,
-  isLabel: boolean,
-  alloc?: TransformContext['alloc'],
-): ChainImage {
+/** All warped crops of one field, into one allocation (interpolated at the warp's coordinates). */
+function cropAll(img: ChainImage, starts: number[][], o: PosNegCropOptions, coords: Float32Array[], isLabel: boolean): ChainImage {
   const C = channelCount(img);
   let per = C;
   for (const s of o.size) per *= s;
-  // A warped image is interpolated: float32. Labels (nearest) and plain crops keep their type.
-  const dtype: ArrayDType = isWarped(o) && !isLabel ? 'float32' : arrayDTypeOf(img.data);
-  // Recycled memory (where the runner offers it) is stale: cropInto leaves the
-  // padding of a box reaching outside the volume untouched, so zero it then.
-  const dims = spatialShape(img);
-  const inside = starts.every((s) => s.every((v, a) => v >= 0 && v + o.size[a] <= dims[a]));
-  const data = alloc && !coords ? alloc(dtype, per * starts.length) : new ARRAY_CTORS[dtype](per * starts.length);
-  if (alloc && !coords && !inside) data.fill(0);
-  for (let j = 0; j < starts.length; j++) {
-    if (coords) sampleAt(img, coords[j], isLabel, data, j * per);
-    else cropInto(img, starts[j], o.size, data, j * per);
-  }
+  // A warped image is interpolated: float32. Labels (nearest) keep their type.
+  const dtype: ArrayDType = isLabel ? arrayDTypeOf(img.data) : 'float32';
+  const data = new ARRAY_CTORS[dtype](per * starts.length);
+  for (let j = 0; j < starts.length; j++) sampleAt(img, coords[j], isLabel, data, j * per);
   // A warped crop keeps the affine of its unwarped box (the warp is an augmentation, not a new geometry).
   const affine = croppedAffine(img.affine, starts[0]);
   const meta = { ...img.meta, cropStarts: starts.map((s) => s.slice()) };

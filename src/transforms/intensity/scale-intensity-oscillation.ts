@@ -3,7 +3,7 @@ import { defineTransform } from '../types.js';
 import { fieldsArg, probabilityArg } from '../args.js';
 import type { ChainImage } from '../image.js';
 import { linearMap, type LinearMapOptions } from './linear-map.js';
-import { mapImages } from './scaled-values.js';
+import { mapLazy } from './scaled-values.js';
 
 /** The pure kernel: every value multiplied by `factor` (float32 output). */
 export function scaleIntensity(img: ChainImage, factor: number, alloc?: LinearMapOptions['alloc']): ChainImage {
@@ -31,11 +31,13 @@ export const ScaleIntensityOscillation = defineTransform({
     return {
       fields: a.fields,
       isRandom: a.probability > 0 && a.magnitude > 0,
+      // The drawn factor is a fixed map for this sample: lazy, fused into the crop's materialisation.
+      lazy: true,
       apply(sample, ctx) {
         if (!ctx.rng.bernoulli(a.probability)) return sample;
         const factor = 1 + ctx.rng.uniform(-a.magnitude, a.magnitude);
         ctx.record({ factor });
-        return mapImages(sample, a.fields, 'ScaleIntensityOscillation', (img) => scaleIntensity(img, factor, ctx.alloc));
+        return mapLazy(sample, a.fields, 'ScaleIntensityOscillation', { op: 'affine', m: factor, c: 0, lo: -Infinity, hi: Infinity, dtype: 'float32' });
       },
     };
   },

@@ -4,7 +4,8 @@ import { dtypeArg, fieldsArg } from '../args.js';
 import type { ChainImage } from '../image.js';
 import type { ArrayDType } from '../../volume/dtype.js';
 import { linearMap, type LinearMapOptions } from './linear-map.js';
-import { mapImages } from './scaled-values.js';
+import { mapLazy } from './scaled-values.js';
+import type { PointwiseStage } from '../lazy/pointwise.js';
 
 export interface ScaleIntensityRangeParams {
   a_min: number;
@@ -23,10 +24,16 @@ export interface ScaleIntensityRangeParams {
  * slope/inter folded in (see linear-map.ts).
  */
 export function scaleIntensityRange(img: ChainImage, p: ScaleIntensityRangeParams, alloc?: LinearMapOptions['alloc']): ChainImage {
+  const s = scaleIntensityRangeStage(p);
+  return linearMap(img, s.m, s.c, { clip: p.clip ? [s.lo, s.hi] : undefined, dtype: p.dtype, alloc });
+}
+
+/** The same map as a lazy stage (transforms/lazy): applied when the voxels are materialised. */
+export function scaleIntensityRangeStage(p: ScaleIntensityRangeParams): PointwiseStage & { op: 'affine' } {
   const m = (p.b_max - p.b_min) / (p.a_max - p.a_min);
   const c = (p.a_offset - p.a_min) * m + p.b_min;
-  const clip = p.clip ? ([Math.min(p.b_min, p.b_max), Math.max(p.b_min, p.b_max)] as const) : undefined;
-  return linearMap(img, m, c, { clip, dtype: p.dtype, alloc });
+  const [lo, hi] = p.clip ? [Math.min(p.b_min, p.b_max), Math.max(p.b_min, p.b_max)] : [-Infinity, Infinity];
+  return { op: 'affine', m, c, lo, hi, dtype: p.dtype };
 }
 
 const args = z
@@ -59,10 +66,13 @@ export const ScaleIntensityRange = defineTransform({
   isRandom: false,
   example: { fields: 'image', a_min: -57, a_max: 164, b_min: 0, b_max: 1, clip: true },
   create(a) {
+    const stage = scaleIntensityRangeStage(a);
     return {
       fields: a.fields,
-      // The whole-volume output is the biggest allocation of a CT chain: recycle it where the runner allows.
-      apply: (sample, ctx) => mapImages(sample, a.fields, 'ScaleIntensityRange', (img) => scaleIntensityRange(img, a, ctx.alloc)),
+      // Lazy: the whole-volume float32 output would be the biggest array of a CT chain.
+      // The map travels with the source volume and runs on the crops' voxels only.
+      lazy: true,
+      apply: (sample) => mapLazy(sample, a.fields, 'ScaleIntensityRange', stage),
     };
   },
 });

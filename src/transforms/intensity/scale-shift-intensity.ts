@@ -3,7 +3,7 @@ import { defineTransform } from '../types.js';
 import { fieldsArg, probabilityArg } from '../args.js';
 import type { ChainImage } from '../image.js';
 import { linearMap } from './linear-map.js';
-import { mapImages } from './scaled-values.js';
+import { mapLazy } from './scaled-values.js';
 
 /** The pure kernel: `value * (1 + scale) + shift` (float32 output). */
 export function scaleShiftIntensity(img: ChainImage, scale: number, shift: number): ChainImage {
@@ -32,12 +32,14 @@ export const ScaleShiftIntensity = defineTransform({
     return {
       fields: a.fields,
       isRandom: a.probability > 0 && (a.scale > 0 || a.shift > 0),
+      // A fixed map once drawn: lazy, as ScaleIntensityOscillation.
+      lazy: true,
       apply(sample, ctx) {
         if (!ctx.rng.bernoulli(a.probability)) return sample;
         const scale = ctx.rng.uniform(-a.scale, a.scale);
         const shift = ctx.rng.uniform(-a.shift, a.shift);
         ctx.record({ scale, shift });
-        return mapImages(sample, a.fields, 'ScaleShiftIntensity', (img) => scaleShiftIntensity(img, scale, shift));
+        return mapLazy(sample, a.fields, 'ScaleShiftIntensity', { op: 'affine', m: 1 + scale, c: shift, lo: -Infinity, hi: Infinity, dtype: 'float32' });
       },
     };
   },

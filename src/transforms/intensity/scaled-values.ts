@@ -1,5 +1,7 @@
 import type { ChainImage, Sample } from '../image.js';
 import { getImage } from '../image.js';
+import { getAnyImage, withStage, type AnyImage, type LazyImage } from '../lazy/lazy-image.js';
+import type { PointwiseStage } from '../lazy/pointwise.js';
 import type { VolumeMeta } from '../../volume/volume.js';
 import type { ArrayDType, VoxelArray } from '../../volume/dtype.js';
 
@@ -35,5 +37,21 @@ export function withData(img: ChainImage, data: VoxelArray, dtype: ArrayDType): 
 export function mapImages(sample: Sample, fields: readonly string[], transform: string, fn: (img: ChainImage, field: string) => ChainImage): Sample {
   const out: Sample = { ...sample };
   for (const f of fields) out[f] = fn(getImage(sample, f, transform), f);
+  return out;
+}
+
+/**
+ * A pointwise map with fixed parameters on each field, lazily: the field
+ * (made or lazy) gets `stage` appended to its value maps (lazy-image.ts),
+ * with the meta the eager kernel gives its output (scaling no longer
+ * deferred). No voxel is touched until the image is materialised.
+ */
+export function mapLazy(sample: Sample, fields: readonly string[], transform: string, stage: PointwiseStage): Sample {
+  const out: Sample = { ...sample };
+  for (const f of fields) {
+    const img: AnyImage = getAnyImage(sample, f, transform);
+    const lazy: LazyImage = withStage(img, stage, scaledMeta(img.meta));
+    out[f] = lazy;
+  }
   return out;
 }

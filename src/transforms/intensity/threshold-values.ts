@@ -3,7 +3,7 @@ import { defineTransform } from '../types.js';
 import { dtypeArg, fieldsArg } from '../args.js';
 import type { ChainImage } from '../image.js';
 import { ARRAY_CTORS, type ArrayDType } from '../../volume/dtype.js';
-import { mapImages, storedScaling, withData } from './scaled-values.js';
+import { mapLazy, storedScaling, withData } from './scaled-values.js';
 
 export interface ThresholdParams {
   threshold: number;
@@ -48,6 +48,8 @@ export const ThresholdValues = defineTransform({
   isRandom: false,
   example: { fields: 'image', threshold: 0.5 },
   create(a) {
-    return { fields: a.fields, apply: (sample) => mapImages(sample, a.fields, 'ThresholdValues', (img) => thresholdValues(img, a)) };
+    const stage = { op: 'threshold', t: a.threshold, above: a.above_value, below: a.below_value, dtype: a.dtype } as const;
+    // Lazy, as ScaleIntensityRange: the map runs when the voxels are materialised.
+    return { fields: a.fields, lazy: true, apply: (sample) => mapLazy(sample, a.fields, 'ThresholdValues', stage) };
   },
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { VoxelpipeError } from '../../util/errors.js';
 import { fieldsArg } from '../args.js';
-import { getImage, spatialRank, type Sample } from '../image.js';
+import { spatialRank, type Sample } from '../image.js';
+import { getAnyImage } from '../lazy/lazy-image.js';
 import { defineTransform, type TransformImpl } from '../types.js';
 
 /** The meta key recording the channel format a config asked for. */
@@ -18,10 +19,12 @@ export const CHANNEL_FORMAT = 'channelFormat';
 export function channelFormatImpl(name: string, fields: string[], format: 'channels_first' | 'channels_last'): TransformImpl {
   return {
     fields,
+    // Only the meta changes: a lazy image stays lazy.
+    lazy: true,
     apply(sample: Sample): Sample {
       const out: Sample = { ...sample };
       for (const f of fields) {
-        const img = getImage(sample, f, name);
+        const img = getAnyImage(sample, f, name);
         const rank = spatialRank(img);
         if (rank < 1 || rank > 3)
           throw new VoxelpipeError('ERR_INVALID_VOLUME', `${name}: field "${f}" has shape [${img.shape}], expected 1 to 3 spatial axes and a channel axis`);

@@ -22,5 +22,5 @@ export const loadImage = defineTransform({
   args: loaderArgs,
   isRandom: false,
   example: { fields: 'image' },
-  create: (args) => loaderImpl('LoadImage', args, { read: (file) => readVolume(file), spatialRank: imageSpatialRank }),
+  create: (args) => loaderImpl('LoadImage', args, { read: (file, o) => readVolume(file, o), spatialRank: imageSpatialRank }),
 });

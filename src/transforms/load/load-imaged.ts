@@ -47,7 +47,7 @@ export const LoadImaged = defineTransform({
   example: { keys: ['image', 'label'] },
   create(a) {
     const dtype = a.dtype ?? undefined;
-    const impl = (keys: string[]) => loaderImpl('LoadImaged', { fields: keys }, { read: (file) => readVolume(file), spatialRank: imageSpatialRank });
+    const impl = (keys: string[]) => loaderImpl('LoadImaged', { fields: keys }, { read: (file, o) => readVolume(file, o), spatialRank: imageSpatialRank });
     const all = impl(a.keys);
     return {
       fields: a.keys,

@@ -10,5 +10,5 @@ export const loadJpg = defineTransform({
   monai: 'LoadImaged(reader="PILReader")',
   args: loaderArgs,
   isRandom: false,
-  create: (args) => loaderImpl('LoadJpg', args, { read: (file) => readVolume(file), spatialRank: 2 }),
+  create: (args) => loaderImpl('LoadJpg', args, { read: (file, o) => readVolume(file, o), spatialRank: 2 }),
 });

@@ -22,7 +22,7 @@ export const loadNifti = defineTransform({
   create: (args) =>
     loaderImpl('LoadNifti', args, {
       // readVolume sniffs the format from the bytes, so a misnamed file still loads.
-      read: (file) => readVolume(file),
+      read: (file, o) => readVolume(file, o),
       prepare: args.as_closest_canonical ? closestCanonical : undefined,
     }),
 });

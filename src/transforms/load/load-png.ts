@@ -13,5 +13,5 @@ export const loadPng = defineTransform({
   monai: 'LoadImaged(reader="PILReader")',
   args: loaderArgs,
   isRandom: false,
-  create: (args) => loaderImpl('LoadPng', args, { read: (file) => readVolume(file), spatialRank: 2 }),
+  create: (args) => loaderImpl('LoadPng', args, { read: (file, o) => readVolume(file, o), spatialRank: 2 }),
 });

@@ -4,6 +4,7 @@ import { VoxelpipeError } from '../../util/errors.js';
 import { showValue } from '../../util/schema-errors.js';
 import { allocArray, arrayDTypeOf, type ArrayDType, type VoxelArray } from '../../volume/dtype.js';
 import type { Volume } from '../../volume/volume.js';
+import type { ReadOptions } from '../../io/options.js';
 import { dtypeArg, fieldsArg } from '../args.js';
 import { channelCount, isChainImage, spatialShape, toChainImage, type ChainImage, type Sample } from '../image.js';
 import type { TransformContext, TransformImpl } from '../types.js';
@@ -34,8 +35,8 @@ export const loaderArgs = z.strictObject({
 });
 
 export interface LoaderSpec {
-  /** Reads one file (absolute path) into a Volume. */
-  read(file: string): Volume;
+  /** Reads one file (absolute path) into a Volume; `options.into` is memory to inflate voxels into (when the reader can). */
+  read(file: string, options: ReadOptions): Volume;
   /** Spatial axes of a loaded image (a number, or decided per volume); the remaining axes become channels (default min(3, ndim)). */
   spatialRank?: number | ((v: Volume) => number);
   /** Applied to each loaded image before stacking (e.g. reorientation). */
@@ -50,7 +51,12 @@ export interface LoaderSpec {
 export function loaderImpl(name: string, args: { fields: string[]; dtype?: ArrayDType }, spec: LoaderSpec): TransformImpl {
   const readOne = (file: string, ctx: TransformContext): ChainImage => {
     const abs = isAbsolute(file) || !ctx.root ? file : resolve(ctx.root, file);
-    const v = spec.read(abs);
+    // The runner's allocator (recycled scratch in a worker, shared memory for a cache) takes the inflated
+    // voxels; the compressed bytes, which die with the read, go to the worker's recycled scratch only.
+    const v = spec.read(abs, {
+      ...(ctx.alloc ? { into: (n: number) => ctx.alloc!('uint8', n) as Uint8Array } : {}),
+      ...(ctx.scratchBytes ? { readInto: ctx.scratchBytes } : {}),
+    });
     const rank = typeof spec.spatialRank === 'function' ? spec.spatialRank(v) : spec.spatialRank ?? Math.min(3, v.shape.length);
     let img = toChainImage(v, Math.min(rank, v.shape.length));
     img = { ...img, meta: { ...img.meta, filename: abs } };

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineTransform } from '../types.js';
 import { fieldsArg, probabilityArg } from '../args.js';
-import { getImage, spatialRank } from '../image.js';
-import { flip } from '../kernels/index.js';
-import { gridOf, mapFields, withData } from './spatial-image.js';
+import { spatialRank } from '../image.js';
+import { getAnyImage } from '../lazy/lazy-image.js';
+import { flipFields } from './spatial-image.js';
 
 /**
  * With `probability`, flips every field along one spatial axis drawn
@@ -26,15 +26,16 @@ export const RandomAxisFlip = defineTransform({
   create(args) {
     return {
       fields: args.fields,
+      lazy: true,
       isRandom: args.probability > 0,
       apply: (sample, ctx) => {
         if (args.probability === 0) return sample;
-        const rank = spatialRank(getImage(sample, args.fields[0], 'RandomAxisFlip'));
+        const rank = spatialRank(getAnyImage(sample, args.fields[0], 'RandomAxisFlip'));
         const flipped = ctx.rng.bernoulli(args.probability);
         const axis = ctx.rng.int(0, rank);
         ctx.record(flipped ? { flipped, axis } : { flipped });
         if (!flipped) return sample;
-        return mapFields(sample, args.fields, 'RandomAxisFlip', (img) => withData(img, flip(gridOf(img), axis)));
+        return flipFields(sample, args.fields, 'RandomAxisFlip', [axis]);
       },
     };
   },

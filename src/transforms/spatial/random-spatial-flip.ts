@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineTransform } from '../types.js';
 import { fieldsArg, probabilityArg } from '../args.js';
-import { getImage, spatialRank } from '../image.js';
-import { flip } from '../kernels/index.js';
-import { gridOf, mapFields, withData } from './spatial-image.js';
+import { spatialRank } from '../image.js';
+import { getAnyImage } from '../lazy/lazy-image.js';
+import { flipFields } from './spatial-image.js';
 
 /**
  * Flips each spatial axis independently with `probability` (default 0.5),
@@ -27,14 +27,15 @@ export const RandomSpatialFlip = defineTransform({
   create(args) {
     return {
       fields: args.fields,
+      lazy: true,
       isRandom: args.probability > 0 && args.probability < 1,
       apply: (sample, ctx) => {
-        const rank = spatialRank(getImage(sample, args.fields[0], 'RandomSpatialFlip'));
+        const rank = spatialRank(getAnyImage(sample, args.fields[0], 'RandomSpatialFlip'));
         const axes: number[] = [];
         for (let a = 0; a < rank; a++) if (ctx.rng.bernoulli(args.probability)) axes.push(a);
         ctx.record({ axes });
         if (axes.length === 0) return sample;
-        return mapFields(sample, args.fields, 'RandomSpatialFlip', (img) => withData(img, flip(gridOf(img), axes)));
+        return flipFields(sample, args.fields, 'RandomSpatialFlip', axes);
       },
     };
   },

@@ -2,7 +2,9 @@ import { VoxelpipeError } from '../../util/errors.js';
 import { arrayDTypeOf, type VoxelArray } from '../../volume/dtype.js';
 import type { Mat4 } from '../../volume/affine.js';
 import { getImage, spatialRank, spatialShape, voxelsPerChannel, type ChainImage, type Sample } from '../image.js';
-import { resample, window, type AxisMap, type Edge, type Grid, type Interpolation, type PadMode } from '../kernels/index.js';
+import { flip, resample, window, type AxisMap, type Edge, type Grid, type Interpolation, type PadMode } from '../kernels/index.js';
+import { getAnyImage, isLazyImage } from '../lazy/lazy-image.js';
+import { flipLazy } from '../lazy/view-ops.js';
 
 /**
  * Image-level spatial operations: run a kernel on a `ChainImage` and keep
@@ -154,3 +156,18 @@ export function assertSameSpatialShape(images: readonly ChainImage[], fields: re
   }
 }
 
+
+/**
+ * Flips `fields` along `axes` (the same for every field). Made images and
+ * lazy ones alike become lazy views read backwards (lazy/view-ops.ts): the
+ * flip costs nothing until the crop is materialised. A made batch of crops
+ * is flipped eagerly.
+ */
+export function flipFields(sample: Sample, fields: readonly string[], transform: string, axes: readonly number[]): Sample {
+  const out: Sample = { ...sample };
+  for (const f of fields) {
+    const img = getAnyImage(sample, f, transform);
+    out[f] = flipLazy(img, axes) ?? (isLazyImage(img) ? img : withData(img, flip(gridOf(img), axes)));
+  }
+  return out;
+}
