@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
+import { clipText } from '../util/errors.js';
 import { formatZodIssues, jsonPath, showValue } from '../util/schema-errors.js';
 import { closestNames, didYouMean } from '../util/suggest.js';
 import { CLARA2_TRANSFORM_NAMES, CLARA_TRANSFORM_NAMES, clara2Text } from './clara-names.js';
@@ -160,9 +161,10 @@ function parseEntry(entry: unknown, path: string, ctx: ChainContext): Parsed | u
 
 /** `unknown transform "X" (did you mean ...?)`, with the Clara 3 name for Clara 2.x names. */
 export function unknownNameText(name: string, checker?: TransformChecker): string {
+  // Own keys only: a transform named "toString" must not find Object.prototype.toString.
   if (Object.hasOwn(CLARA2_TRANSFORM_NAMES, name)) return clara2Text(name, CLARA2_TRANSFORM_NAMES[name]);
   if ((PIPELINE_NAMES as readonly string[]).includes(name)) return `"${name}" is an image pipeline, not a transform (it belongs in image_pipeline)`;
-  return `unknown transform "${name}"${didYouMean(name, suggestionNames(checker))}`;
+  return `unknown transform "${clipText(name)}"${didYouMean(name, suggestionNames(checker))}`;
 }
 
 const PYTHON_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/;
@@ -238,7 +240,7 @@ export class RefIndex {
       return `"${ref}" is ambiguous: ${named.length} train transforms are named ${ref} (${named.map((s) => s.jsonPath).join(', ')}); give them aliases ("${ref}#alias") and ref the alias`;
     const candidates = [...this.byAlias.keys(), ...this.byName.keys()];
     const close = closestNames(ref, candidates);
-    return `no train transform is named or aliased "${ref}"${close.length ? didYouMean(ref, candidates) : candidates.length ? ` (train has ${candidates.join(', ')})` : ' (train has no pre_transforms)'}`;
+    return `no train transform is named or aliased "${clipText(ref)}"${close.length ? didYouMean(ref, candidates) : candidates.length ? ` (train has ${candidates.join(', ')})` : ' (train has no pre_transforms)'}`;
   }
 }
 

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { VoxelpipeError, fromFsError } from '../util/errors.js';
+import { closeSync } from 'node:fs';
+import { openRegularFile, readAt } from '../io/file.js';
+import { LIMITS } from '../io/options.js';
+import { VoxelpipeError, formatBytes, fromFsError } from '../util/errors.js';
+import { jsonPath } from '../util/schema-errors.js';
 
 /**
  * Reading the JSON files of an MMAR (config, environment.json, datalists)
@@ -14,8 +17,9 @@ import { VoxelpipeError, fromFsError } from '../util/errors.js';
 export function parseJsonText(text: string, file: string): unknown {
   // Editors on Windows write a BOM; it is not part of the JSON.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     const { offset, message } = locateJsonError(text);
     const { line, column } = lineColumn(text, offset);
@@ -24,17 +28,73 @@ export function parseJsonText(text: string, file: string): unknown {
       context: { file, line, column },
     });
   }
+  const problem = jsonTreeProblem(value);
+  if (problem) throw new VoxelpipeError('ERR_CONFIG', `${file}: ${problem}`, { context: { file } });
+  return value;
 }
 
-/** Reads and parses a JSON file; a missing file is ERR_FILE_NOT_FOUND naming it. */
+/**
+ * Reads and parses a JSON file (a regular file of at most LIMITS.jsonBytes:
+ * `DATASET_JSON` pointing at /dev/zero must not read forever); a missing
+ * file is ERR_FILE_NOT_FOUND naming it.
+ */
 export function readJsonFile(file: string): unknown {
+  const { fd, size } = openRegularFile(file);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    if (size > LIMITS.jsonBytes)
+      throw new VoxelpipeError('ERR_TOO_LARGE', `${file}: JSON file is ${formatBytes(size)}, over the ${formatBytes(LIMITS.jsonBytes)} a config, environment or datalist file may take`, { context: { file } });
+    text = readAt(fd, size, 0).toString('utf8');
   } catch (e) {
     throw fromFsError(e, file, 'read');
+  } finally {
+    closeSync(fd);
   }
   return parseJsonText(text, file);
+}
+
+/**
+ * Keys refused in every JSON file and `--set` value: assigning `__proto__`
+ * to a plain object replaces its prototype, and `constructor` / `prototype`
+ * lead from any object to Object.prototype in a path walk or a merge. No
+ * Clara config, environment or datalist uses them.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * What is wrong with a parsed JSON value, or undefined: nesting deeper than
+ * LIMITS.jsonDepth (the config's clone and substitution walk it), or a key of
+ * FORBIDDEN_KEYS; the answer names the JSON path. Iterative, so that the
+ * check itself cannot overflow the stack.
+ */
+export function jsonTreeProblem(value: unknown, base = ''): string | undefined {
+  interface Node {
+    value: unknown;
+    depth: number;
+    parent?: Node;
+    key?: string | number;
+  }
+  const pathOf = (n: Node): string => {
+    const keys: (string | number)[] = [];
+    for (let p: Node | undefined = n; p?.key !== undefined; p = p.parent) keys.push(p.key);
+    return jsonPath(base, ...keys.reverse()) || 'the top level';
+  };
+  const stack: Node[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    const v = n.value;
+    if (v === null || typeof v !== 'object') continue;
+    if (n.depth >= LIMITS.jsonDepth) return `${pathOf(n)}: nested more than ${LIMITS.jsonDepth} levels deep`;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], depth: n.depth + 1, parent: n, key: i });
+      continue;
+    }
+    for (const k of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(k)) return `${pathOf({ value: undefined, depth: 0, parent: n, key: k })}: the key "${k}" is not allowed (it reaches object prototypes)`;
+      stack.push({ value: (v as Record<string, unknown>)[k], depth: n.depth + 1, parent: n, key: k });
+    }
+  }
+  return undefined;
 }
 
 /** 1-based line and column (in characters) of `offset`. */
@@ -96,14 +156,18 @@ export function locateJsonError(text: string): { offset: number; message: string
     if (!m) fail(`unexpected ${found()}, expected a value`);
     i += m![0].length;
   };
+  // The scanner recurses once per nesting level: deeper than JSON files may nest, it stops there.
+  let depth = 0;
   const value = (): void => {
     ws();
     const c = text[i];
+    if ((c === '{' || c === '[') && ++depth > LIMITS.jsonDepth) fail(`nested more than ${LIMITS.jsonDepth} levels deep`);
     if (c === '{') {
       i++;
       ws();
       if (text[i] === '}') {
         i++;
+        depth--;
         return;
       }
       for (;;) {
@@ -122,6 +186,7 @@ export function locateJsonError(text: string): { offset: number; message: string
         }
         if (text[i] === '}') {
           i++;
+          depth--;
           return;
         }
         fail(`expected ',' or '}' after property value, got ${found()}`);
@@ -132,6 +197,7 @@ export function locateJsonError(text: string): { offset: number; message: string
       ws();
       if (text[i] === ']') {
         i++;
+        depth--;
         return;
       }
       for (;;) {
@@ -145,6 +211,7 @@ export function locateJsonError(text: string): { offset: number; message: string
         }
         if (text[i] === ']') {
           i++;
+          depth--;
           return;
         }
         fail(`expected ',' or ']' after array element, got ${found()}`);

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { VoxelpipeError } from '../util/errors.js';
+import { VoxelpipeError, clipText } from '../util/errors.js';
 import { jsonPath, showValue } from '../util/schema-errors.js';
 import { closestNames, didYouMean } from '../util/suggest.js';
 import { CLARA_TRANSFORM_NAMES, IGNORED_SECTION_KEYS, SECTION_KEYS } from './clara-names.js';
@@ -30,6 +30,7 @@ import {
   type Task,
 } from './pipeline.js';
 import {
+  Expander,
   applyPathOverride,
   buildVariables,
   isPathOverride,
@@ -168,6 +169,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
     else top[k] = v;
   }
   const vars = buildVariables(top, env, overrides);
+  const expander = new Expander(vars);
   const root = options.mmar !== undefined ? resolve(cwd, options.mmar) : dirname(configFile);
   const ctx: ChainContext = { checker: options.registry, root, report };
 
@@ -186,7 +188,7 @@ export function loadConfig(options: LoadConfigOptions): ConfigSpec {
     if (isClara4Section(sec)) clara4.add(s);
     const keys = clara4.has(s) ? CLARA4_SECTION_KEYS : SECTION_KEYS;
     for (const [k, v] of Object.entries(sec)) {
-      if (keys.includes(k) || (clara4.has(s) && k === 'image_pipeline')) used[k] = substitute(v, vars, jsonPath(s, k), report);
+      if (keys.includes(k) || (clara4.has(s) && k === 'image_pipeline')) used[k] = substitute(v, expander, jsonPath(s, k), report);
       else if (IGNORED_SECTION_KEYS.includes(k) || CLARA4_IGNORED_KEYS.includes(k) || closestNames(k, keys).length === 0) ignored.push(jsonPath(s, k));
       else report(`${jsonPath(s, k)}: ${clara4.has(s) ? clara4KeyProblem(k) : `unknown key${didYouMean(k, SECTION_KEYS)}`}`);
     }
@@ -279,7 +281,7 @@ function parsePipeline(section: Section, entry: Json | undefined, vars: Readonly
   if (!isPipelineName(name)) {
     const isTransform = CLARA_TRANSFORM_NAMES.includes(name);
     report(
-      `${jsonPath(path, 'name')}: unknown image pipeline "${name}"${isTransform ? ' (it is a transform: it belongs in pre_transforms)' : didYouMean(name, PIPELINE_NAMES)}`,
+      `${jsonPath(path, 'name')}: unknown image pipeline "${clipText(name)}"${isTransform ? ' (it is a transform: it belongs in pre_transforms)' : didYouMean(name, PIPELINE_NAMES)}`,
     );
     return undefined;
   }

@@ -2,7 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { readJsonFile } from '../config/json.js';
 import type { DatalistSource, PipelineSpec, Task } from '../config/index.js';
 import type { Json } from '../config/variables.js';
-import { VoxelpipeError } from '../util/errors.js';
+import { VoxelpipeError, clipText } from '../util/errors.js';
 import { jsonPath, showValue } from '../util/schema-errors.js';
 import { didYouMean } from '../util/suggest.js';
 
@@ -90,8 +90,8 @@ export function parseDatalist(json: unknown, options: DatalistOptions): { items:
     const where = options.jsonPath ? `${jsonPath(options.jsonPath, 'data_list_key')}: ` : '';
     const what =
       list === undefined
-        ? `${file} has no list "${options.key}"${didYouMean(options.key, lists) || (lists.length ? ` (it has ${lists.join(', ')})` : '')}`
-        : `${file}: "${options.key}" is ${showValue(list)}, expected a list of items`;
+        ? `${file} has no list "${clipText(options.key)}"${didYouMean(options.key, lists) || (lists.length ? ` (it has ${lists.join(', ')})` : '')}`
+        : `${file}: "${clipText(options.key)}" is ${showValue(list)}, expected a list of items`;
     problems.push({ message: where + what });
     return { items: [], problems };
   }
@@ -111,7 +111,7 @@ export function parseDatalist(json: unknown, options: DatalistOptions): { items:
     const fields: Record<string, Json> = {};
     const fileFields: string[] = [];
     for (const r of required)
-      if (entry[r] === undefined) bad(undefined, `no "${r}" key${r === 'image' ? '' : ' (the pipeline loads it)'}${didYouMean(r, Object.keys(entry))}`);
+      if (entry[r] === undefined) bad(undefined, `no "${clipText(r)}" key${r === 'image' ? '' : ' (the pipeline loads it)'}${didYouMean(r, Object.keys(entry))}`);
     for (const [k, v] of Object.entries(entry)) {
       const isFile = k === 'image' || required.has(k) || (k === 'label' && (typeof v === 'string' || isPathList(v)));
       if (isFile) {

@@ -1,7 +1,7 @@
 import { loadConfig, SECTIONS, type ConfigSpec, type Section, type TransformChecker } from '../config/index.js';
 import type { SearchVariableReport } from '../config/search-point.js';
 import { createDefaultRegistry } from '../transforms/catalogue.js';
-import { isVoxelpipeError } from '../util/errors.js';
+import { boundMessage, isVoxelpipeError } from '../util/errors.js';
 import { checkItem, checkListValues, FileChecks } from './check.js';
 import { datalistOptionsFor, parseDatalist, readDatalistJson, type Item } from './datalist.js';
 
@@ -68,7 +68,7 @@ export async function validateMmar(options: ValidateOptions): Promise<ValidateRe
   } catch (e) {
     if (!isVoxelpipeError(e)) throw e;
     const listed = e.context.problems as string[] | undefined;
-    for (const message of listed ?? [e.message]) report.problems.push({ message: listed ? `${options.config}: ${message}` : message });
+    for (const message of listed ?? [e.message]) report.problems.push({ message: boundMessage(listed ? `${options.config}: ${message}` : message) });
     return report;
   }
   report.config = spec.configFile;
@@ -116,5 +116,7 @@ export async function validateMmar(options: ValidateOptions): Promise<ValidateRe
   report.bytes = files.bytesRead;
   report.decoded_bytes = files.bytesDecoded;
   report.ok = report.problems.length === 0;
+  // Each problem is a line of the report: one bounded line, as an error message is (values from the files are echoed in them).
+  for (const p of report.problems) p.message = boundMessage(p.message);
   return report;
 }

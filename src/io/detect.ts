@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { fileError, fromFsError } from '../util/errors.js';
+import { openRegularFile, readAt, referencedError, type ReferencedBy } from './file.js';
 import { gunzipPrefix, isGzip } from './gzip.js';
 import { hasPreamble, isBareDicom } from './dicom/parse.js';
 import { isJpeg } from './jpeg/read.js';
@@ -19,23 +20,18 @@ export interface FileHead {
   gzip: boolean;
 }
 
-/** Reads (and inflates, if gzipped) the first `want` bytes of a file without reading it all. */
-export function readFileHead(file: string, want = 1024): FileHead {
-  let fd: number;
+/**
+ * Reads (and inflates, if gzipped) the first `want` bytes of a regular file
+ * without reading it all. `ref`: the header that named this file.
+ */
+export function readFileHead(file: string, want = 1024, ref?: ReferencedBy): FileHead {
+  const { fd, size } = openRegularFile(file, ref);
   try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    throw fromFsError(e, file, 'read');
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.alloc(Math.min(size, Math.max(want, 64 * 1024)));
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const bytes = buf.subarray(0, n);
+    const bytes = readAt(fd, Math.min(size, Math.max(want, 64 * 1024)), 0);
     if (isGzip(bytes)) return { bytes: gunzipPrefix(bytes, want, file), size, gzip: true };
     return { bytes, size, gzip: false };
   } catch (e) {
-    throw fromFsError(e, file, 'read');
+    throw referencedError(fromFsError(e, file, 'read'), ref, file);
   } finally {
     closeSync(fd);
   }

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { inflateSync } from 'node:zlib';
 import { kMaxLength } from 'node:buffer';
-import { fileError, formatBytes, fromFsError } from '../util/errors.js';
+import { fileError, formatBytes } from '../util/errors.js';
 import { DTYPE_INFO, allocArray, arrayDTypeOf, viewArray, type DType, type VoxelArray } from '../volume/dtype.js';
+import { readRegularFile, type ReferencedBy } from './file.js';
 import { gunzipAll, isGzip, maxInflatedSize } from './gzip.js';
+import { LIMITS } from './options.js';
 
 /**
  * Pieces every raw-voxel reader (NRRD, MetaImage, NumPy, DICOM) shares:
@@ -14,12 +15,14 @@ import { gunzipAll, isGzip, maxInflatedSize } from './gzip.js';
 
 export const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 
-export function readWhole(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw fromFsError(e, file, 'read');
-  }
+/**
+ * A whole file (regular files only) whose voxel data may take `maxBytes`:
+ * one larger than that plus room for headers is refused before it is read.
+ * `ref`: the header that named this file, named first in errors; `into`:
+ * recycled memory to read into (see readRegularFile).
+ */
+export function readWhole(file: string, maxBytes: number, ref?: ReferencedBy, into?: (bytes: number) => Uint8Array): Buffer {
+  return readRegularFile(file, maxBytes + LIMITS.fileSlackBytes, ref, into);
 }
 
 /** Refuses a declared voxel size over the configured limit, before anything is allocated. */
@@ -32,23 +35,25 @@ export function checkLimit(file: string, need: number, maxBytes: number): void {
     );
 }
 
+/** Why `have` bytes (`compressed`: which inflate ~1032x at most) cannot hold `need`, or undefined when they can. */
+export function fitProblem(need: number, have: number, compressed: boolean): string | undefined {
+  const capacity = compressed ? maxInflatedSize(have) : have;
+  if (need <= capacity) return undefined;
+  return compressed
+    ? `header declares ${need} bytes of voxel data, more than ${have} compressed bytes can hold`
+    : `header declares ${need} bytes of voxel data, but only ${have} bytes follow the header`;
+}
+
 /** Refuses a declared size the bytes at hand cannot hold (`compressed`: they inflate to at most ~1032x). */
 export function checkFits(file: string, need: number, have: number, compressed: boolean): void {
-  const capacity = compressed ? maxInflatedSize(have) : have;
-  if (need > capacity)
-    throw fileError(
-      'ERR_TRUNCATED',
-      file,
-      compressed
-        ? `header declares ${need} bytes of voxel data, more than ${have} compressed bytes can hold`
-        : `header declares ${need} bytes of voxel data, but only ${have} bytes follow the header`,
-    );
+  const problem = fitProblem(need, have, compressed);
+  if (problem) throw fileError('ERR_TRUNCATED', file, problem);
 }
 
 /** Validates a list of axis sizes read from a header: positive integers whose product is finite. */
 export function checkShape(file: string, shape: number[], what = 'sizes'): void {
-  if (shape.length === 0 || shape.some((s) => !Number.isSafeInteger(s) || s < 1))
-    throw fileError('ERR_BAD_HEADER', file, `${what} [${shape.join(', ')}] must be positive integers`);
+  if (shape.length === 0 || shape.length > 16 || shape.some((s) => !Number.isSafeInteger(s) || s < 1))
+    throw fileError('ERR_BAD_HEADER', file, `${what} [${shape.slice(0, 16).join(', ')}${shape.length > 16 ? ', ...' : ''}] must be positive integers, 1 to 16 of them`);
 }
 
 /** Inflates gzip or zlib data expected to hold `expected` bytes, never more than `maxBytes`. */
@@ -131,4 +136,17 @@ export function affineFrom(columns: number[][], origin: number[], lps: boolean):
     a[1][c] = -a[1][c] + 0;
   }
   return a;
+}
+
+/**
+ * Refuses a non-finite affine or spacing (NaN or Inf from the header, or from
+ * arithmetic on extreme values): nothing downstream can resample, crop by mm
+ * or compare geometry with one, so it is never handed onward.
+ */
+export function checkGeometry(file: string, affine: number[][], spacing: number[]): void {
+  for (let r = 0; r < affine.length; r++)
+    for (let c = 0; c < affine[r].length; c++)
+      if (!Number.isFinite(affine[r][c])) throw fileError('ERR_BAD_HEADER', file, `the header's geometry gives a non-finite affine (${affine[r][c]} at row ${r}, column ${c}), expected finite numbers`);
+  for (let i = 0; i < spacing.length; i++)
+    if (!Number.isFinite(spacing[i])) throw fileError('ERR_BAD_HEADER', file, `voxel spacing ${spacing[i]} along axis ${i} is not finite`);
 }

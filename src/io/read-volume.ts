@@ -6,7 +6,7 @@ import { metaImageHeaderInfo, readMetaImage } from './metaimage/read.js';
 import { readNifti, readNiftiHeader } from './nifti/read.js';
 import { readNrrd, nrrdHeaderInfo } from './nrrd/read.js';
 import { npyHeaderInfo, readNpy, readNpz, type NpzOptions } from './numpy/read.js';
-import type { ReadOptions } from './options.js';
+import { LIMITS, type ReadOptions } from './options.js';
 import { pngHeaderInfo, readPng } from './png/read.js';
 
 /** What a header says about an image, without reading its voxels. */
@@ -62,15 +62,19 @@ export function readVolumeHeader(path: string, options: ReadVolumeOptions = {}):
     case 'dicom-series':
       return dicomHeaderInfo(path, options);
     case 'nrrd':
-      return nrrdHeaderInfo(readFileHead(path, 64 * 1024).bytes, path, options);
+      return nrrdHeaderInfo(readFileHead(path, LIMITS.headerBytes), path, options);
     case 'metaimage':
-      return metaImageHeaderInfo(readFileHead(path, 64 * 1024).bytes, path, options);
-    case 'png':
-      return pngHeaderInfo(readFileHead(path, 64 * 1024).bytes, path);
-    case 'jpeg':
-      return jpegHeaderInfo(readFileHead(path, 64 * 1024).bytes, path);
+      return metaImageHeaderInfo(readFileHead(path, LIMITS.headerBytes), path, options);
+    case 'png': {
+      const head = readFileHead(path, LIMITS.headerBytes);
+      return pngHeaderInfo(head.bytes, path, head.size, options);
+    }
+    case 'jpeg': {
+      const head = readFileHead(path, LIMITS.headerBytes);
+      return jpegHeaderInfo(head.bytes, path, head.size, options);
+    }
     case 'npy':
-      return npyHeaderInfo(readFileHead(path, 64 * 1024).bytes, path);
+      return npyHeaderInfo(readFileHead(path, LIMITS.headerBytes), path, options);
     case 'npz': {
       const v = readNpz(path, options);
       return { format: 'npz', shape: v.shape, dtype: v.dtype, spacing: v.spacing, affine: v.affine };

@@ -1,4 +1,4 @@
-import { VoxelpipeError } from '../util/errors.js';
+import { VoxelpipeError, clipText } from '../util/errors.js';
 import { formatZodIssues, jsonPath } from '../util/schema-errors.js';
 import { didYouMean } from '../util/suggest.js';
 import type { Transform, TransformContext, TransformDefinition } from './types.js';
@@ -47,7 +47,7 @@ export class TransformRegistry {
   get(name: string, path = 'transform'): TransformDefinition {
     const def = this.lookup.get(name);
     if (!def)
-      throw new VoxelpipeError('ERR_CONFIG', `${path}: unknown transform "${name}"${didYouMean(name, this.defs.keys())}`, {
+      throw new VoxelpipeError('ERR_CONFIG', `${path}: unknown transform "${clipText(name)}"${didYouMean(name, this.defs.keys())}`, {
         context: { path, name },
       });
     return def;

@@ -42,6 +42,29 @@ export interface VoxelpipeErrorOptions {
   context?: Record<string, unknown>;
 }
 
+/**
+ * Longest message an error carries: input echoed into a message (a 2 MB
+ * transform name, thousands of problems) must not make a multi-megabyte
+ * line. The whole text stays in `context` where a caller put it there.
+ */
+export const MAX_MESSAGE_CHARS = 4000;
+
+/** One line (line breaks folded) of at most MAX_MESSAGE_CHARS characters. */
+export function boundMessage(message: string): string {
+  const head = message.length > MAX_MESSAGE_CHARS * 4 ? message.slice(0, MAX_MESSAGE_CHARS * 4) : message;
+  // Split and trim, not /\s*\n\s*/: that regex backtracks quadratically on a long run of spaces.
+  const parts = head.split(/[\r\n]+/);
+  const line = parts.length === 1 ? head : parts.map((p, i) => (i === 0 ? p.trimEnd() : i === parts.length - 1 ? p.trimStart() : p.trim())).join(' ');
+  if (line.length <= MAX_MESSAGE_CHARS && head === message) return line;
+  const cut = line.slice(0, MAX_MESSAGE_CHARS - 40);
+  return `${cut}... (${message.length - cut.length} more characters)`;
+}
+
+/** A piece of input for a message: `s` when short, else its start and how much was left out. */
+export function clipText(s: string, max = 80): string {
+  return s.length <= max ? s : `${s.slice(0, max - 3)}... (${s.length} characters)`;
+}
+
 /** Marks every VoxelpipeError, whichever copy of this module made it (a bundled worker, a plugin importing the package). */
 const BRAND = Symbol.for('voxelpipe.VoxelpipeError');
 
@@ -56,7 +79,7 @@ export class VoxelpipeError extends Error {
 
   constructor(code: ErrorCode, message: string, options: VoxelpipeErrorOptions = {}) {
     // One line, always: a multi-line message would break the CLI contract.
-    super(message.replace(/\s*\n\s*/g, ' '), options.cause === undefined ? undefined : { cause: options.cause });
+    super(boundMessage(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'VoxelpipeError';
     this.code = code;
     Object.defineProperty(this, BRAND, { value: true, enumerable: false });

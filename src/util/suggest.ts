@@ -16,12 +16,27 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/**
+ * Bounds of "did you mean": the longest name compared (nobody mistypes a
+ * 100-character name, and the edit distance costs the product of the two
+ * lengths: a 2.4 MB transform name took 18 s) and the most known names
+ * looked at (an environment file may hold any number of keys).
+ */
+export const MAX_SUGGEST_NAME = 100;
+export const MAX_SUGGEST_CANDIDATES = 5000;
+
 /** The known names closest to `name` (at most `max`), best first; for "did you mean ...?". */
 export function closestNames(name: string, known: Iterable<string>, max = 3): string[] {
   const scored: [string, number][] = [];
+  if (name.length > MAX_SUGGEST_NAME) return [];
+  let looked = 0;
   for (const k of known) {
-    const d = editDistance(name, k);
+    if (++looked > MAX_SUGGEST_CANDIDATES) break;
+    if (k.length > MAX_SUGGEST_NAME) continue;
     const contains = k.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(k.toLowerCase());
+    // The distance is at least the difference in length: skip the table when that is already too far.
+    if (!contains && Math.abs(name.length - k.length) > Math.max(2, Math.ceil(Math.max(name.length, k.length) * 0.4))) continue;
+    const d = editDistance(name, k);
     // Accept plausible typos: distance within ~40% of the longer name, or containment.
     if (contains || d <= Math.max(2, Math.ceil(Math.max(name.length, k.length) * 0.4))) scored.push([k, contains ? Math.min(d, 1) : d]);
   }

@@ -108,11 +108,15 @@ test('AutoML: malformed search and apply blocks are refused, each naming its JSO
 });
 
 test('AutoML: apply keys cannot reach the prototype; an @disabled apply needs a true/false variable', (t) => {
+  // A "__proto__" key anywhere in a config file is refused when the file is read (issue 15), before AutoML sees it.
+  const proto = mmar(t, (c) => {
+    c.train.pre_transforms[6].apply = JSON.parse('{"__proto__": "myProb", "@disabled": "myProb"}');
+  });
+  assert.throws(() => load(proto), /train\.pre_transforms\[6\]\.apply\.__proto__: the key "__proto__" is not allowed/);
   const m = mmar(t, (c) => {
-    c.train.pre_transforms[6].apply = JSON.parse('{"__proto__": "myProb", "@disabled": "myProb", "@fields": "myProb"}');
+    c.train.pre_transforms[6].apply = JSON.parse('{"@disabled": "myProb", "@fields": "myProb"}');
   });
   assert.deepEqual(problems(m), [
-    'train.pre_transforms[6].apply.__proto__: expected an arg name, got "__proto__"',
     'train.pre_transforms[6].apply["@disabled"]: @disabled takes true or false, but train.pre_transforms[5].search[0] searches floats in [0, 0.2]',
     'train.pre_transforms[6].apply["@fields"]: "@fields" is not a searchable attribute; components have one, @disabled',
   ]);

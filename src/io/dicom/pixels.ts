@@ -50,6 +50,10 @@ export function decodeFrame(img: DicomImage, f: number, maxBytes: number): Voxel
       const sof = parseJpegFrame(frame, img.file);
       if (sof.precision !== 8 || img.bitsAllocated !== 8)
         throw fileError('ERR_UNSUPPORTED_DATATYPE', img.file, `DICOM transfer syntax ${syntaxName(ts)} with ${sof.precision}-bit samples not supported (jpeg-js decodes 8-bit only)`);
+      if (sof.width !== img.columns || sof.height !== img.rows)
+        throw fileError('ERR_BAD_HEADER', img.file, `JPEG frame ${f + 1} says ${sof.width}x${sof.height}, the header ${img.columns}x${img.rows}`);
+      if (sof.sof !== 0xc0 && sof.sof !== 0xc1 && sof.sof !== 0xc2)
+        throw fileError('ERR_UNSUPPORTED_DATATYPE', img.file, `JPEG frame ${f + 1} is of type SOF${sof.sof - 0xc0}, not the baseline/extended/progressive frame its transfer syntax ${syntaxName(ts)} says`);
       // DICOM says what the JPEG components are: RGB means no YCbCr -> RGB conversion (PS3.5 8.2.1).
       const dec = decodeJpegRgb(frame, img.file, maxBytes, img.samples === 3 ? !img.photometric.startsWith('RGB') : undefined);
       if (dec.width !== img.columns || dec.height !== img.rows)
@@ -57,6 +61,10 @@ export function decodeFrame(img: DicomImage, f: number, maxBytes: number): Voxel
       out = allocArray(DTYPE_INFO[img.dtype].arrayDType, pixels * img.samples);
       for (let c = 0; c < img.samples; c++) for (let i = 0, s = c; i < pixels; i++, s += 3) out[c * pixels + i] = dec.rgb[s];
     } else {
+      // The decoder sizes its output by the frame's own header: it must be the image's size, checked before decoding.
+      const sof = parseJpegFrame(frame, img.file);
+      if (sof.width !== img.columns || sof.height !== img.rows || sof.components !== img.samples)
+        throw fileError('ERR_BAD_HEADER', img.file, `JPEG lossless frame ${f + 1} says ${sof.width}x${sof.height}x${sof.components}, the header ${img.columns}x${img.rows}x${img.samples}`);
       let dec: ArrayLike<number>;
       try {
         const copy = new Uint8Array(frame); // a copy: Buffer#slice would be a view on a pooled buffer

@@ -1,10 +1,11 @@
-import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { VoxelpipeError, fileError, formatBytes, fromFsError } from '../../util/errors.js';
 import { DTYPE_INFO, allocArray, type VoxelArray } from '../../volume/dtype.js';
 import type { Volume } from '../../volume/volume.js';
-import { defaultMaxBytes, type ReadOptions } from '../options.js';
-import { checkLimit, readWhole } from '../raw.js';
+import { openRegularFile, readAt } from '../file.js';
+import { LIMITS, maxBytesOf, type ReadOptions } from '../options.js';
+import { checkGeometry, checkLimit, readWhole } from '../raw.js';
 import type { VolumeHeader } from '../read-volume.js';
 import { stackGeometry, type StackSlice } from './geometry.js';
 import { NO_PIXEL_DATA, isDicom, parseDicom, syntaxName, type DicomImage } from './parse.js';
@@ -65,8 +66,8 @@ function isDirectory(path: string): boolean {
 }
 
 function planFile(file: string, options: ReadOptions): Plan {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes();
-  const img = parseDicom(readWhole(file), file, maxBytes);
+  const maxBytes = maxBytesOf(options);
+  const img = parseDicom(readWhole(file, maxBytes), file, maxBytes);
   const slices: StackSlice[] = img.geometry.map((g, f) => ({ geometry: g, label: `frame ${f + 1}` }));
   const geo = stackGeometry(slices, file, 'multi-frame image');
   const planes = geo.order.map((f) => ({ image: img, frame: f }));
@@ -76,42 +77,74 @@ function planFile(file: string, options: ReadOptions): Plan {
   return finishPlan({ where: file, planes, shape: img.samples > 1 ? [...spatial, img.samples] : spatial, spacing: img.samples > 1 ? [...spacing, 1] : spacing, affine: geo.affine, format: 'dicom', oriented: geo.oriented }, maxBytes);
 }
 
-/** DICOM files under `dir`, depth first, in name order; hidden files and DICOMDIR skipped. */
+/**
+ * DICOM files under `dir`, depth first, in name order; hidden files and
+ * DICOMDIR skipped. Symbolic links are followed, each folder walked once
+ * (a link back up the tree is not a loop), down to LIMITS.dicomFolderDepth
+ * levels and LIMITS.dicomFolderEntries entries. A link whose target is
+ * missing, or that loops, is an error naming it: it is probably a slice.
+ */
 export function listDicomFiles(dir: string): string[] {
   const out: string[] = [];
-  const walk = (d: string, depth: number) => {
+  const seen = new Set<string>();
+  let entries = 0;
+  const walk = (d: string, st: Stats, depth: number) => {
+    const id = `${st.dev}:${st.ino}`;
+    if (seen.has(id)) return;
+    seen.add(id);
     let names: string[];
     try {
       names = readdirSync(d).sort();
     } catch (e) {
       throw fromFsError(e, d, 'read');
     }
+    entries += names.length;
+    if (entries > LIMITS.dicomFolderEntries)
+      throw fileError('ERR_TOO_LARGE', dir, `folder holds more than ${LIMITS.dicomFolderEntries} files and folders, expected one DICOM series`);
     for (const name of names) {
       if (name.startsWith('.') || name.toUpperCase() === 'DICOMDIR') continue;
       const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory()) {
-        if (depth < 8) walk(p, depth + 1);
-      } else if (st.isFile() && st.size > 0 && sniff(p)) out.push(p);
+      const sub = statEntry(p);
+      if (sub.isDirectory()) {
+        if (depth < LIMITS.dicomFolderDepth) walk(p, sub, depth + 1);
+      } else if (sub.isFile() && sub.size > 0 && sniff(p)) out.push(p);
     }
   };
-  walk(dir, 0);
+  walk(dir, statEntry(dir), 0);
   return out;
 }
 
-function sniff(file: string): boolean {
-  const fd = openSync(file, 'r');
+/** stat of a folder entry (links followed), with a one-line error for a dangling or looping link. */
+function statEntry(p: string): Stats {
   try {
-    const b = Buffer.alloc(132);
-    const n = readSync(fd, b, 0, 132, 0);
-    return isDicom(b.subarray(0, n));
+    return statSync(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    let link = false;
+    try {
+      link = lstatSync(p).isSymbolicLink();
+    } catch {
+      // not even the entry itself: fall through to the plain error
+    }
+    if (link && code === 'ENOENT') throw fileError('ERR_FILE_NOT_FOUND', p, 'symbolic link to a missing file', e);
+    if (code === 'ELOOP') throw fileError('ERR_FILE_READ', p, 'symbolic link loop (too many levels of links)', e);
+    throw fromFsError(e, p, 'read');
+  }
+}
+
+function sniff(file: string): boolean {
+  const { fd } = openRegularFile(file);
+  try {
+    return isDicom(readAt(fd, 132, 0));
+  } catch (e) {
+    throw fromFsError(e, file, 'read');
   } finally {
     closeSync(fd);
   }
 }
 
 function planSeries(source: string | string[], options: DicomReadOptions): Plan {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes();
+  const maxBytes = maxBytesOf(options);
   const where = typeof source === 'string' ? source : (source[0] ?? '(no files)');
   const files = typeof source === 'string' ? listDicomFiles(source) : source;
   if (files.length === 0) throw fileError('ERR_UNKNOWN_FORMAT', where, 'folder holds no DICOM files (expected files with "DICM" at byte 128)');
@@ -122,7 +155,7 @@ function planSeries(source: string | string[], options: DicomReadOptions): Plan 
   let total = 0;
   let skipped = 0;
   for (const f of files) {
-    const bytes = readWhole(f);
+    const bytes = readWhole(f, maxBytes);
     total += bytes.length;
     // The parsed files stay in memory until the volume is assembled: bound them too.
     if (total > maxBytes * 2 + 64 * 1024 * 1024)
@@ -184,11 +217,12 @@ function finishPlan(plan: Plan, maxBytes: number): Plan {
   let n = 1;
   for (const s of plan.shape) n *= s;
   checkLimit(plan.where, n * DTYPE_INFO[img.dtype].diskBytes, maxBytes);
+  checkGeometry(plan.where, plan.affine, plan.spacing);
   return plan;
 }
 
 function assemble(plan: Plan, options: ReadOptions): Volume {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes();
+  const maxBytes = maxBytesOf(options);
   const ref = plan.planes[0].image;
   const P = ref.rows * ref.columns;
   const S = plan.planes.length;

@@ -1,3 +1,4 @@
+import { fileError } from '../../util/errors.js';
 import { quaternionToRotation, type Mat4 } from '../../volume/affine.js';
 import type { NiftiHeader } from './header.js';
 
@@ -15,6 +16,31 @@ export function headerAffine(h: NiftiHeader): Mat4 {
     if (h.qformCode > 0) return qformAffine(h);
   }
   return fallbackAffine(h);
+}
+
+const isFinite4 = (m: Mat4) => m.every((row) => row.every(Number.isFinite));
+
+/**
+ * The affine handed onward: nibabel's choice (`headerAffine`) when it is
+ * finite. nibabel itself passes a NaN/Inf sform or qform through to
+ * `img.affine`; voxelpipe never does: it takes the next transform in
+ * nibabel's own order (sform, qform, pixdim) that is finite, says so in
+ * `fallback`, and refuses the file when none is.
+ */
+export function finiteHeaderAffine(h: NiftiHeader, file: string): { affine: Mat4; fallback?: string } {
+  const candidates: [string, () => Mat4][] = [];
+  if (h.format !== 'analyze') {
+    if (h.sformCode > 0) candidates.push(['sform', () => [...h.srow.map((row) => row.slice()), [0, 0, 0, 1]]]);
+    if (h.qformCode > 0) candidates.push(['qform', () => qformAffine(h)]);
+  }
+  candidates.push(['pixdim', () => fallbackAffine(h)]);
+  const refused: string[] = [];
+  for (const [name, make] of candidates) {
+    const m = make();
+    if (isFinite4(m)) return refused.length ? { affine: m, fallback: `${refused.join(' and ')} not finite, ${name} used` } : { affine: m };
+    refused.push(name);
+  }
+  throw fileError('ERR_BAD_HEADER', file, `no finite affine: ${refused.join(', ')} hold NaN or Inf values`);
 }
 
 /** The qform affine: R(quaternion) * diag(pixdim[1], pixdim[2], qfac * pixdim[3]) + qoffset. */

@@ -1,15 +1,16 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { fileError, formatBytes, fromFsError } from '../../util/errors.js';
+import { fileError, formatBytes } from '../../util/errors.js';
 import { DTYPE_INFO, allocArray, viewArray, type ArrayDType, type VoxelArray } from '../../volume/dtype.js';
 import type { Volume, VolumeMeta } from '../../volume/volume.js';
 import { numElements } from '../../volume/volume.js';
 import { gunzipAll, gunzipPrefix, isGzip, maxInflatedSize } from '../gzip.js';
-import { headerAffine } from './geometry.js';
+import { finiteHeaderAffine } from './geometry.js';
 import { MAX_HEADER_BYTES, parseNiftiHeader, type NiftiHeader } from './header.js';
 import { SPATIAL_UNITS, TEMPORAL_UNITS } from './datatypes.js';
-import { defaultMaxBytes, type ReadOptions } from '../options.js';
+import { maxBytesOf, type ReadOptions } from '../options.js';
 import { readFileHead } from '../detect.js';
+import type { ReferencedBy } from '../file.js';
+import { readWhole } from '../raw.js';
 
 const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -30,7 +31,7 @@ export interface NiftiHeaderInfo {
  * the file and the byte limit.
  */
 export function readNiftiHeader(file: string, options: ReadOptions = {}): NiftiHeaderInfo {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes();
+  const maxBytes = maxBytesOf(options);
   const head = readFileHead(file, MAX_HEADER_BYTES);
   const header = parseNiftiHeader(head.bytes, file);
   const info = describe(file, header);
@@ -39,7 +40,7 @@ export function readNiftiHeader(file: string, options: ReadOptions = {}): NiftiH
   if (info.dataFile === file) {
     checkFits(file, header, need, head.gzip ? maxInflatedSize(head.size) : head.size, head.gzip);
   } else {
-    const data = readFileHead(info.dataFile, 0);
+    const data = readFileHead(info.dataFile, 0, imageOf(file));
     checkFits(info.dataFile, header, need, data.gzip ? maxInflatedSize(data.size) : data.size, data.gzip);
   }
   return info;
@@ -55,8 +56,8 @@ export function readNiftiHeader(file: string, options: ReadOptions = {}): NiftiH
  * the byte order must be swapped in place, or values scaled.
  */
 export function readNifti(file: string, options: ReadOptions = {}): Volume {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes();
-  const raw = keepable(readWhole(file, options.readInto), options);
+  const maxBytes = maxBytesOf(options);
+  const raw = keepable(readWhole(file, maxBytes, undefined, options.readInto), options);
   const gz = isGzip(raw);
   const headBytes = gz ? gunzipPrefix(raw, MAX_HEADER_BYTES, file) : raw;
   const header = parseNiftiHeader(headBytes, file);
@@ -71,7 +72,7 @@ export function readNifti(file: string, options: ReadOptions = {}): Volume {
     bytes = gz ? gunzipAll(raw, header.voxOffset + need, maxBytes + header.voxOffset, file, options.into) : raw;
   } else {
     dataFile = info.dataFile;
-    const img = keepable(readWhole(dataFile, options.readInto), options);
+    const img = keepable(readWhole(dataFile, maxBytes, imageOf(file), options.readInto), options);
     const imgGz = isGzip(img);
     checkFits(dataFile, header, need, imgGz ? maxInflatedSize(img.length) : img.length, imgGz);
     bytes = imgGz ? gunzipAll(img, header.voxOffset + need, maxBytes + header.voxOffset, dataFile, options.into) : img;
@@ -97,8 +98,17 @@ export function readNifti(file: string, options: ReadOptions = {}): Volume {
   return applyScaling(volume, header, options.scaling ?? 'apply', file);
 }
 
+/** The header of a pair names its image file by convention (x.hdr -> x.img). */
+function imageOf(file: string): ReferencedBy {
+  return { file, field: 'image file' };
+}
+
 function describe(file: string, h: NiftiHeader): NiftiHeaderInfo {
   const spacing = h.shape.map((_, i) => h.pixdim[i + 1]);
+  spacing.forEach((s, i) => {
+    if (!Number.isFinite(s)) throw fileError('ERR_BAD_HEADER', file, `pixdim[${i + 1}] is ${s}, expected a finite voxel size`);
+  });
+  const { affine, fallback } = finiteHeaderAffine(h, file);
   const isPair = h.format === 'nifti1-pair' || h.format === 'nifti2-pair' || h.format === 'analyze';
   const meta: VolumeMeta = {
     filename: file,
@@ -122,12 +132,13 @@ function describe(file: string, h: NiftiHeader): NiftiHeaderInfo {
     });
   }
   if (h.shape.length >= 4) meta.repetitionTime = h.pixdim[4];
+  if (fallback) meta.affineFallback = fallback;
   return {
     header: h,
     dataFile: isPair ? imgPathFor(file) : file,
     shape: h.shape.slice(),
     spacing,
-    affine: headerAffine(h),
+    affine,
     meta,
   };
 }
@@ -178,29 +189,6 @@ function keepable(raw: Buffer, options: ReadOptions): Buffer {
   const out = options.into ? options.into(raw.length) : new Uint8Array(raw.length);
   out.set(raw);
   return Buffer.from(out.buffer, out.byteOffset, raw.length);
-}
-
-function readWhole(file: string, into?: (bytes: number) => Uint8Array): Buffer {
-  try {
-    if (!into) return readFileSync(file);
-    // Into recycled memory: a fresh buffer per file costs its page faults every time.
-    const fd = openSync(file, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const buf = into(size);
-      let n = 0;
-      while (n < size) {
-        const r = readSync(fd, buf, n, size - n, n);
-        if (r === 0) break;
-        n += r;
-      }
-      return Buffer.from(buf.buffer, buf.byteOffset, n);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    throw fromFsError(e, file, 'read');
-  }
 }
 
 /** Voxels as a typed array over `bytes` (in place when aligned and in host order). */

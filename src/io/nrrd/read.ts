@@ -1,11 +1,14 @@
+import { closeSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { fileError } from '../../util/errors.js';
+import { VoxelpipeError, fileError, type ErrorCode } from '../../util/errors.js';
 import { DTYPE_INFO, type DType, type VoxelArray } from '../../volume/dtype.js';
 import type { Volume } from '../../volume/volume.js';
 import { numElements } from '../../volume/volume.js';
+import type { FileHead } from '../detect.js';
+import { openRegularFile, referencedError, type ReferencedBy } from '../file.js';
 import { isGzip } from '../gzip.js';
-import { defaultMaxBytes, type ReadOptions } from '../options.js';
-import { affineFrom, checkFits, checkLimit, checkShape, decodeRaw, deinterleave, inflateData, readWhole } from '../raw.js';
+import { maxBytesOf, type ReadOptions } from '../options.js';
+import { affineFrom, checkGeometry, checkLimit, checkShape, decodeRaw, deinterleave, fitProblem, inflateData, readWhole } from '../raw.js';
 import type { VolumeHeader } from '../read-volume.js';
 
 /**
@@ -38,7 +41,7 @@ const TYPES: [string[], DType][] = [
 const TYPE_MAP = new Map<string, DType>(TYPES.flatMap(([names, t]) => names.map((n) => [n, t] as [string, DType])));
 
 /** `space` values and whether each world axis must be negated to reach RAS. */
-const SPACES: Record<string, [boolean, boolean, boolean]> = {
+const SPACES: Readonly<Record<string, [boolean, boolean, boolean]>> = {
   'right-anterior-superior': [false, false, false],
   ras: [false, false, false],
   'left-anterior-superior': [true, false, false],
@@ -97,7 +100,7 @@ export function parseNrrdHeader(b: Uint8Array, file: string): NrrdHeader {
       continue;
     }
     const f = /^([^:]+):\s?(.*)$/.exec(line);
-    if (!f) throw fileError('ERR_BAD_HEADER', file, `NRRD header line ${i + 1} is not "field: value": ${JSON.stringify(line.slice(0, 60))}`);
+    if (!f) throw fileError('ERR_BAD_HEADER', file, `NRRD header line ${i + 1} is not "field: value": ${clip(line)}`);
     const key = f[1].trim().toLowerCase();
     fields.set(key, f[2].trim());
     // Lines after "data file: LIST" would be file names (refused below); a detached header ends here in practice.
@@ -113,15 +116,15 @@ export function parseNrrdHeader(b: Uint8Array, file: string): NrrdHeader {
   };
   const typeName = need('type').toLowerCase();
   const dtype = TYPE_MAP.get(typeName);
-  if (!dtype) throw fileError('ERR_UNSUPPORTED_DATATYPE', file, `NRRD type "${typeName}" is not supported, expected an integer type, float or double`);
+  if (!dtype) throw fileError('ERR_UNSUPPORTED_DATATYPE', file, `NRRD type ${clip(typeName)} is not supported, expected an integer type, float or double`);
   const dimension = Number(need('dimension'));
   const sizes = need('sizes').split(/\s+/).map(Number);
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > 16 || sizes.length !== dimension)
-    throw fileError('ERR_BAD_HEADER', file, `NRRD dimension ${need('dimension')} does not match sizes "${need('sizes')}"`);
+    throw fileError('ERR_BAD_HEADER', file, `NRRD dimension ${clip(need('dimension'))} does not match sizes ${clip(need('sizes'))}`);
   checkShape(file, sizes);
   const enc = need('encoding').toLowerCase();
   const encoding = enc === 'raw' ? 'raw' : enc === 'gzip' || enc === 'gz' ? 'gzip' : enc === 'ascii' || enc === 'text' || enc === 'txt' ? 'ascii' : undefined;
-  if (!encoding) throw fileError('ERR_UNSUPPORTED_DATATYPE', file, `NRRD encoding "${enc}" is not supported, expected raw, gzip or ascii`);
+  if (!encoding) throw fileError('ERR_UNSUPPORTED_DATATYPE', file, `NRRD encoding ${clip(enc)} is not supported, expected raw, gzip or ascii`);
   const endian = (fields.get('endian') ?? 'little').toLowerCase();
   if (DTYPE_INFO[dtype].diskBytes > 1 && encoding !== 'ascii' && !fields.has('endian'))
     throw fileError('ERR_BAD_HEADER', file, `NRRD header lacks the "endian" field, required for type ${typeName}`);
@@ -129,11 +132,21 @@ export function parseNrrdHeader(b: Uint8Array, file: string): NrrdHeader {
   let dataFile = file;
   if (detached !== undefined) {
     if (/^LIST/i.test(detached) || /%/.test(detached) || /\s/.test(detached.trim()))
-      throw fileError('ERR_UNSUPPORTED_DATATYPE', file, `NRRD "data file: ${detached}" (several data files) is not supported, expected one file name`);
+      throw fileError('ERR_UNSUPPORTED_DATATYPE', file, `NRRD data file ${clip(detached)} (several data files) is not supported, expected one file name`);
     dataFile = isAbsolute(detached) ? detached : join(dirname(file), detached);
   }
 
   const geometry = nrrdGeometry(fields, sizes, file);
+  checkGeometry(file, geometry.affine, geometry.spacing);
+  const skip = (names: string[]) => {
+    const v = fields.get(names[0]) ?? fields.get(names[1]);
+    const n = Number(v ?? 0);
+    if (!Number.isSafeInteger(n) || n < (names[0] === 'byte skip' ? -1 : 0))
+      throw fileError('ERR_BAD_HEADER', file, `NRRD ${names[0]} ${clip(v ?? '')} is not ${names[0] === 'byte skip' ? '-1 or ' : ''}a whole number >= 0`);
+    return n;
+  };
+  const lineSkip = skip(['line skip', 'lineskip']);
+  const byteSkip = skip(['byte skip', 'byteskip']);
   return {
     version: b[7] - 0x30,
     fields,
@@ -144,8 +157,8 @@ export function parseNrrdHeader(b: Uint8Array, file: string): NrrdHeader {
     littleEndian: endian !== 'big',
     dataFile,
     dataOffset: detached !== undefined ? 0 : end,
-    lineSkip: Number(fields.get('line skip') ?? fields.get('lineskip') ?? 0),
-    byteSkip: Number(fields.get('byte skip') ?? fields.get('byteskip') ?? 0),
+    lineSkip,
+    byteSkip,
     ...geometry,
   };
 }
@@ -154,7 +167,7 @@ function parseVector(s: string, file: string): number[] | undefined {
   if (s === 'none') return undefined;
   const m = /^\((.*)\)$/.exec(s.trim());
   const v = m ? m[1].split(',').map(Number) : [];
-  if (!m || v.some((x) => !Number.isFinite(x))) throw fileError('ERR_BAD_HEADER', file, `NRRD vector "${s}" is not "(x,y,z)" or none`);
+  if (!m || v.some((x) => !Number.isFinite(x))) throw fileError('ERR_BAD_HEADER', file, `NRRD vector ${clip(s)} is not "(x,y,z)" or none`);
   return v;
 }
 
@@ -165,8 +178,8 @@ function nrrdGeometry(fields: Map<string, string>, sizes: number[], file: string
   const dirsText = fields.get('space directions');
   let flips: [boolean, boolean, boolean] = [true, true, false]; // ITK: LPS unless said otherwise
   if (spaceName !== undefined) {
-    const f = SPACES[spaceName];
-    if (!f) throw fileError('ERR_UNSUPPORTED_DATATYPE', file, `NRRD space "${spaceName}" is not supported, expected a 3D anatomical space (e.g. left-posterior-superior)`);
+    const f = Object.hasOwn(SPACES, spaceName) ? SPACES[spaceName] : undefined;
+    if (!f) throw fileError('ERR_UNSUPPORTED_DATATYPE', file, `NRRD space ${clip(spaceName)} is not supported, expected a 3D anatomical space (e.g. left-posterior-superior)`);
     flips = f;
   }
   if (dirsText !== undefined) {
@@ -175,7 +188,7 @@ function nrrdGeometry(fields: Map<string, string>, sizes: number[], file: string
     const vecs = dirs.map((d) => parseVector(d, file));
     const spatialAxes = vecs.flatMap((v, i) => (v ? [i] : []));
     if (spatialAxes.length === 0 || spatialAxes.length > 3 || (spaceDim && vecs.some((v) => v && v.length !== spaceDim)))
-      throw fileError('ERR_BAD_HEADER', file, `NRRD "space directions" ${dirsText} do not describe 1 to 3 spatial axes in ${spaceDim || '?'}-D space`);
+      throw fileError('ERR_BAD_HEADER', file, `NRRD "space directions" ${clip(dirsText)} do not describe 1 to 3 spatial axes in ${spaceDim || '?'}-D space`);
     const origin = fields.has('space origin') ? parseVector(fields.get('space origin')!, file) ?? [0, 0, 0] : [0, 0, 0];
     const columns = spatialAxes.map((a) => pad3(vecs[a]!));
     const affine = affineFrom(columns, pad3(origin), false);
@@ -218,38 +231,72 @@ function layout(h: NrrdHeader, file: string): { shape: number[]; components: num
   return { shape: components > 1 ? [...spatial, ...rest, components] : [...spatial, ...rest], components };
 }
 
+/** A value from the header, shortened for a message. */
+function clip(v: string): string {
+  return v.length > 60 ? `${JSON.stringify(v.slice(0, 57))}...` : JSON.stringify(v);
+}
+
+function dataRef(h: NrrdHeader, file: string): ReferencedBy | undefined {
+  return h.dataFile === file ? undefined : { file, field: 'data file' };
+}
+
+/** An error about the voxel data: about the header (and its data file, when detached). */
+function dataError(code: ErrorCode, h: NrrdHeader, file: string, what: string): VoxelpipeError {
+  return h.dataFile === file ? fileError(code, file, what) : fileError(code, file, `data file ${h.dataFile}: ${what}`);
+}
+
+/** Refuses a header whose `n` voxels (`need` bytes) cannot be in the `available` bytes of data, before allocating. */
+function checkDataFits(h: NrrdHeader, file: string, n: number, need: number, available: number): void {
+  // ascii: every value takes one character at least.
+  const problem =
+    h.encoding === 'ascii'
+      ? n > available
+        ? `NRRD ascii data of ${available} bytes cannot hold the ${n} values the header declares`
+        : undefined
+      : h.encoding === 'gzip'
+        ? fitProblem(need, available, true)
+        : need + Math.max(0, h.byteSkip) > available
+          ? `NRRD data holds ${Math.max(0, available - Math.max(0, h.byteSkip))} bytes, the header declares ${need}`
+          : undefined;
+  if (problem) throw dataError('ERR_TRUNCATED', h, file, problem);
+}
+
 /** Reads a `.nrrd` or `.nhdr` (with its data file). */
 export function readNrrd(file: string, options: ReadOptions = {}): Volume {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes();
-  const b = readWhole(file);
+  const maxBytes = maxBytesOf(options);
+  const b = readWhole(file, maxBytes);
   const h = parseNrrdHeader(b, file);
   const { shape, components } = layout(h, file);
   const n = numElements(h.sizes);
   const need = n * DTYPE_INFO[h.dtype].diskBytes;
   checkLimit(file, need, maxBytes);
   const dataFile = h.dataFile;
-  const whole = dataFile === file ? b : readWhole(dataFile);
+  const whole = dataFile === file ? b : readWhole(dataFile, maxBytes, dataRef(h, file));
   let pos = h.dataOffset;
   for (let l = 0; l < h.lineSkip; l++) {
     const nl = whole.indexOf(0x0a, pos);
-    if (nl < 0) throw fileError('ERR_TRUNCATED', dataFile, `NRRD "line skip: ${h.lineSkip}" goes past the end of the file`);
+    if (nl < 0) throw dataError('ERR_TRUNCATED', h, file, `NRRD "line skip: ${h.lineSkip}" goes past the end of the file`);
     pos = nl + 1;
   }
   let bytes: Uint8Array = whole.subarray(pos);
+  checkDataFits(h, file, n, need, bytes.length);
   let data: VoxelArray;
   if (h.encoding === 'ascii') {
-    data = parseAscii(bytes, n, h.dtype, dataFile);
+    data = parseAscii(bytes, n, h.dtype, file, h);
   } else {
     if (h.encoding === 'gzip') {
-      checkFits(dataFile, need, bytes.length, true);
-      if (!isGzip(bytes) && bytes[0] !== 0x78) throw fileError('ERR_CORRUPT_GZIP', dataFile, 'NRRD data declared gzip is not a gzip stream');
-      bytes = inflateData(bytes, need, maxBytes, dataFile);
+      if (!isGzip(bytes) && bytes[0] !== 0x78) throw dataError('ERR_CORRUPT_GZIP', h, file, 'NRRD data declared gzip is not a gzip stream');
+      try {
+        bytes = inflateData(bytes, need, maxBytes, dataFile);
+      } catch (e) {
+        throw e instanceof VoxelpipeError ? referencedError(e, dataRef(h, file), dataFile) : e;
+      }
     }
     let offset = 0;
     if (h.byteSkip === -1) offset = bytes.length - need;
     else if (h.byteSkip > 0) offset = h.byteSkip;
     if (offset < 0 || offset + need > bytes.length)
-      throw fileError('ERR_TRUNCATED', dataFile, `NRRD data holds ${Math.max(0, bytes.length - Math.max(0, offset))} bytes, the header declares ${need}`);
+      throw dataError('ERR_TRUNCATED', h, file, `NRRD data holds ${Math.max(0, bytes.length - Math.max(0, offset))} bytes, the header declares ${need}`);
     data = decodeRaw(bytes, offset, n, h.dtype, h.littleEndian);
   }
   if (components > 1) data = deinterleave(data, components);
@@ -271,15 +318,15 @@ export function readNrrd(file: string, options: ReadOptions = {}): Volume {
   };
 }
 
-function parseAscii(b: Uint8Array, n: number, dtype: DType, file: string): VoxelArray {
+function parseAscii(b: Uint8Array, n: number, dtype: DType, file: string, h: NrrdHeader): VoxelArray {
   const text = new TextDecoder('latin1').decode(b);
   const parts = text.split(/[\s,]+/).filter((s) => s.length > 0);
-  if (parts.length < n) throw fileError('ERR_TRUNCATED', file, `NRRD ascii data holds ${parts.length} values, the header declares ${n}`);
+  if (parts.length < n) throw dataError('ERR_TRUNCATED', h, file, `NRRD ascii data holds ${parts.length} values, the header declares ${n}`);
   const arr = DTYPE_INFO[dtype].arrayDType;
   const out = new (arr === 'float64' ? Float64Array : arr === 'float32' ? Float32Array : Float64Array)(n);
   for (let i = 0; i < n; i++) {
     const v = Number(parts[i]);
-    if (Number.isNaN(v) && !/nan/i.test(parts[i])) throw fileError('ERR_BAD_HEADER', file, `NRRD ascii value ${JSON.stringify(parts[i])} is not a number`);
+    if (Number.isNaN(v) && !/nan/i.test(parts[i])) throw dataError('ERR_BAD_HEADER', h, file, `NRRD ascii value ${clip(parts[i])} is not a number`);
     out[i] = v;
   }
   if (arr === 'float32' || arr === 'float64') return out;
@@ -288,10 +335,23 @@ function parseAscii(b: Uint8Array, n: number, dtype: DType, file: string): Voxel
   return typed;
 }
 
-/** Header of an NRRD file without reading its voxels (checks the size limit). */
-export function nrrdHeaderInfo(head: Uint8Array, file: string, options: ReadOptions = {}): VolumeHeader {
-  const h = parseNrrdHeader(head, file);
+/**
+ * Header of an NRRD file from its first bytes, without reading its voxels:
+ * checks the declared size against the byte limit and against the data there
+ * is (the rest of this file, or the detached data file's size), as `readNrrd` does.
+ */
+export function nrrdHeaderInfo(head: FileHead, file: string, options: ReadOptions = {}): VolumeHeader {
+  const h = parseNrrdHeader(head.bytes, file);
   const { shape } = layout(h, file);
-  checkLimit(file, numElements(h.sizes) * DTYPE_INFO[h.dtype].diskBytes, options.maxBytes ?? defaultMaxBytes());
+  const n = numElements(h.sizes);
+  const need = n * DTYPE_INFO[h.dtype].diskBytes;
+  checkLimit(file, need, maxBytesOf(options));
+  let available = head.size - h.dataOffset;
+  if (h.dataFile !== file) {
+    const { fd, size } = openRegularFile(h.dataFile, dataRef(h, file));
+    closeSync(fd);
+    available = size;
+  }
+  checkDataFits(h, file, n, need, available);
   return { format: h.dataFile === file ? 'nrrd' : 'nrrd-detached', shape, dtype: h.dtype, spacing: [...h.spacing, ...shape.slice(h.spacing.length).map(() => 1)], affine: h.affine };
 }

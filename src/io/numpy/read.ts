@@ -3,7 +3,8 @@ import { VoxelpipeError, fileError } from '../../util/errors.js';
 import { DTYPE_INFO, allocArray, arrayDTypeOf, type DType, type VoxelArray } from '../../volume/dtype.js';
 import type { Volume } from '../../volume/volume.js';
 import { numElements } from '../../volume/volume.js';
-import { defaultMaxBytes, type ReadOptions } from '../options.js';
+import type { FileHead } from '../detect.js';
+import { maxBytesOf, type ReadOptions } from '../options.js';
 import { checkFits, checkLimit, checkShape, decodeRaw, readWhole } from '../raw.js';
 import type { VolumeHeader } from '../read-volume.js';
 
@@ -147,7 +148,8 @@ function identity(): number[][] {
 
 /** Reads a `.npy` file. */
 export function readNpy(file: string, options: ReadOptions = {}): Volume {
-  return decodeNpy(readWhole(file), file, options.maxBytes ?? defaultMaxBytes());
+  const maxBytes = maxBytesOf(options);
+  return decodeNpy(readWhole(file, maxBytes), file, maxBytes);
 }
 
 export interface NpzOptions extends ReadOptions {
@@ -161,8 +163,8 @@ export interface NpzOptions extends ReadOptions {
  * checked against `maxBytes` before anything is inflated.
  */
 export function readNpz(file: string, options: NpzOptions = {}): Volume {
-  const maxBytes = options.maxBytes ?? defaultMaxBytes();
-  const zip = readWhole(file);
+  const maxBytes = maxBytesOf(options);
+  const zip = readWhole(file, maxBytes);
   const names: string[] = [];
   let chosen: string | undefined;
   let entries: Record<string, Uint8Array>;
@@ -173,6 +175,9 @@ export function readNpz(file: string, options: NpzOptions = {}): Volume {
         const take = chosen === undefined && (options.key === undefined ? f.name.endsWith('.npy') : f.name === `${options.key}.npy`);
         if (!take) return false;
         if (f.originalSize > maxBytes + 4096) checkLimit(file, f.originalSize, maxBytes);
+        // fflate allocates originalSize up front: both sizes come from the central directory, so bound them by the bytes there are.
+        if (f.size > zip.length)
+          throw fileError('ERR_TRUNCATED', file, `.npz member ${f.name} claims ${f.size} stored bytes, the archive holds ${zip.length}`);
         if (f.compression === 0 ? f.originalSize > f.size : f.originalSize > f.size * 1032 + 1024)
           throw fileError('ERR_BAD_HEADER', file, `.npz member ${f.name} claims ${f.originalSize} bytes, more than its ${f.size} stored bytes can hold`);
         chosen = f.name;
@@ -199,8 +204,11 @@ export function readNpz(file: string, options: NpzOptions = {}): Volume {
   return v;
 }
 
-/** Header of a .npy file (reads the file's first bytes only). */
-export function npyHeaderInfo(head: Uint8Array, file: string): VolumeHeader {
-  const h = parseNpyHeader(head, file);
+/** Header of a .npy file from its first bytes, with readNpy's checks of the declared size against the budget and the file's size. */
+export function npyHeaderInfo(head: FileHead, file: string, options: ReadOptions = {}): VolumeHeader {
+  const h = parseNpyHeader(head.bytes, file);
+  const need = numElements(h.shape) * DTYPE_INFO[h.dtype].diskBytes;
+  checkLimit(file, need, maxBytesOf(options));
+  checkFits(file, need, head.size - h.dataOffset, false);
   return { format: 'npy', shape: h.shape, dtype: h.dtype, spacing: h.shape.map(() => 1), affine: identity() };
 }
