@@ -89,13 +89,19 @@ export function spleenChain(p: BenchProfile): ChainEntry[] {
   ];
 }
 
-/** The spleen chain in MONAI's names, draw for draw the Clara one's twin (RandCropByPosNegLabeld crops as FastCropByPosNegRatio). */
+/**
+ * The spleen chain in MONAI's names. MONAI's RandCropByPosNegLabeld refuses
+ * a volume shorter than the crop (the bench's have 80..120 slices for 96^3
+ * crops) where Clara's crop pads it, so the volumes are first padded to the
+ * crop size with SpatialPadd, as a MONAI user does: the same work, other draws.
+ */
 export function monaiSpleenChain(p: BenchProfile): ChainEntry[] {
   const keys = ['image', 'label'];
   return [
     { name: 'LoadImaged', args: { keys } },
     { name: 'EnsureChannelFirstd', args: { keys } },
     { name: 'ScaleIntensityRanged', args: { keys: 'image', a_min: -57, a_max: 164, b_min: 0.0, b_max: 1.0, clip: true } },
+    { name: 'SpatialPadd', args: { keys, spatial_size: [p.crop, p.crop, p.crop] } },
     { name: 'RandCropByPosNegLabeld', args: { keys, label_key: 'label', spatial_size: [p.crop, p.crop, p.crop], pos: 1, neg: 1, num_samples: p.cropsPerVolume } },
     { name: 'RandAxisFlipd', args: { keys, prob: 0.1 } },
     { name: 'RandScaleIntensityd', args: { keys: 'image', factors: 0.1, prob: 0.5 } },
