@@ -80,13 +80,26 @@ export function cropLazy(
   alloc?: (dtype: ArrayDType, length: number) => VoxelArray,
   luts?: LutCache,
 ): LazyImage {
-  const src: LazyImage = isLazyImage(img) ? (img.view || img.post.length ? lazyOf(materialiseImage(img, alloc, luts)) : img) : lazyOf(img);
-  const C = channelCount(src);
   const rank = size.length;
-  const view = { size: size.slice(), starts: starts.map((s) => s.slice()), axes: Array.from({ length: rank }, (_, a) => ({ from: a, flip: false })) };
+  const axes = Array.from({ length: rank }, (_, a) => ({ from: a, flip: false }));
+  // A crop of a pure pad (a box holding the whole volume, unflipped, no map after it) reads the
+  // source directly: inside the pad box both see the same voxels, outside it both see padding.
+  const outer = isLazyImage(img) ? img.view : undefined;
+  const composes = isLazyImage(img) && outer !== undefined && !img.post.length && outer.starts.length === 1 && outer.axes.every((x, a) => x.from === a && !x.flip) && holdsSource(img);
+  const src: LazyImage = isLazyImage(img) ? (img.view && !composes) || img.post.length ? lazyOf(materialiseImage(img, alloc, luts)) : img : lazyOf(img);
+  const C = channelCount(src);
+  const base = composes ? outer!.starts[0] : size.map(() => 0);
+  const view = { size: size.slice(), starts: starts.map((s) => s.map((v, a) => v + base[a])), axes };
   const meta = { ...src.meta, cropStarts: starts.map((s) => s.slice()) };
   const shape = batched ? [...size, C, starts.length] : [...size, C];
   return { ...src, view, meta, shape, batched, affine: croppedAffine(src.affine, starts[0]), spacing: src.spacing.slice() };
+}
+
+/** Whether a lazy image's (one) view box holds its whole source volume: a pad, no crop. */
+function holdsSource(img: LazyImage): boolean {
+  const v = img.view!;
+  const dims = spatialShape(img.source);
+  return dims.every((n, a) => v.starts[0][a] <= 0 && v.starts[0][a] + v.size[a] >= n);
 }
 
 /** Checks that an image can be cropped with a box of `size`: unbatched, same spatial rank. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { VoxelpipeError } from '../../util/errors.js';
 import { defineTransform, type Transform } from '../types.js';
 import { getImage, spatialShape, type ChainImage, type Sample } from '../image.js';
+import { getAnyImage } from '../lazy/lazy-image.js';
 import { allowMissingArg, keysArg, monaiSpellings } from '../monai-dict.js';
 import { fgBgIndicesStep } from './fg-bg-indices.js';
 import { posNegCrop } from './pos-neg.js';
@@ -90,26 +91,31 @@ export const RandCropByPosNegLabeld = defineTransform({
               fields: [a.label_key, a.image_key, field],
               apply: (s: Sample): Sample => ({ ...s, [field]: posNegIndices(getImage(s, a.label_key, name), getImage(s, a.image_key!, name), a.image_key, a.image_threshold) }),
             });
+    // Label-only centres are Clara's PosNeg crop, which is lazy: then so is this (a lazy image's
+    // crop is a view, made once into the batch); the image-thresholded path reads voxels.
+    const clara = a.image_key === null && a.fg_indices_key === null;
     return {
       fields: [...new Set([...a.keys, a.label_key])],
       prefixStep,
+      lazy: clara,
       apply(sample, ctx) {
-        const label = getImage(sample, a.label_key, name);
-        const dims = spatialShape(label);
+        const anyLabel = getAnyImage(sample, a.label_key, name);
+        const dims = spatialShape(anyLabel);
         const size = cropSize(a.spatial_size, dims, a.allow_smaller, name);
         const keys = a.keys.filter((k) => sample[k] !== undefined || !a.allow_missing_keys);
         for (const k of keys) {
-          const s = spatialShape(getImage(sample, k, name));
+          const s = spatialShape(getAnyImage(sample, k, name));
           if (s.join() !== dims.join())
             throw new VoxelpipeError('ERR_INVALID_ARGUMENT', `${name}: key "${k}" has spatial shape [${s}] but label_key "${a.label_key}" has [${dims}]`);
         }
-        if (a.image_key === null && a.fg_indices_key === null) {
+        if (clara) {
           // Clara's PosNeg crop, fed by the label-only cached index: the same crops as FastCropByPosNegRatio.
           const labelCropped = keys.includes(a.label_key);
           const out = posNegCrop({ name, size, imageFields: keys.filter((k) => k !== a.label_key), labelField: a.label_key, pos: a.pos, neg: a.neg, count: a.num_samples, batched: true, fast: true }).apply(sample, ctx);
-          if (!labelCropped) out[a.label_key] = label;
+          if (!labelCropped) out[a.label_key] = anyLabel;
           return out;
         }
+        const label = getImage(sample, a.label_key, name);
         const image = a.image_key ? getImage(sample, a.image_key, name) : undefined;
         const classOf = posNegClassOf(label, image, a.image_threshold);
         const ix = cachedIndices(sample, field, dims, signature) ?? posNegIndices(label, image, a.image_key, a.image_threshold);

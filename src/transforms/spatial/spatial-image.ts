@@ -3,7 +3,7 @@ import { arrayDTypeOf, type VoxelArray } from '../../volume/dtype.js';
 import type { Mat4 } from '../../volume/affine.js';
 import { getImage, spatialRank, spatialShape, voxelsPerChannel, type ChainImage, type Sample } from '../image.js';
 import { flip, resample, window, type AxisMap, type Edge, type Grid, type Interpolation, type PadMode } from '../kernels/index.js';
-import { getAnyImage, isLazyImage } from '../lazy/lazy-image.js';
+import { getAnyImage, isLazyImage, lazyOf, type AnyImage, type LazyImage } from '../lazy/lazy-image.js';
 import { flipLazy } from '../lazy/view-ops.js';
 
 /**
@@ -58,18 +58,36 @@ function mappedAffine(a: Mat4, rank: number, scale: readonly number[], offset: r
 }
 
 export function regrid(img: ChainImage, data: VoxelArray, outSpatial: number[], scale: number[], offset: number[], step: ShapeStep | undefined): ChainImage {
+  return { ...withData(img, data), ...regridGeometry(img, outSpatial, scale, offset, step) };
+}
+
+/** The geometry `regrid` gives: shape, spacing, affine and meta (with the step in its shape history). */
+function regridGeometry(img: AnyImage, outSpatial: number[], scale: number[], offset: number[], step: ShapeStep | undefined) {
   const rank = spatialRank(img);
   const spacing = img.spacing.slice();
   for (let a = 0; a < rank; a++) spacing[a] = img.spacing[a] * Math.abs(scale[a]);
   const meta = { ...img.meta };
-  if (step) meta[SHAPE_HISTORY] = [...shapeHistory(img), step];
-  return {
-    ...withData(img, data),
-    shape: [...outSpatial, ...img.shape.slice(rank)],
-    spacing,
-    affine: mappedAffine(img.affine, rank, scale, offset),
-    meta,
-  };
+  if (step) meta[SHAPE_HISTORY] = [...(Array.isArray(img.meta[SHAPE_HISTORY]) ? (img.meta[SHAPE_HISTORY] as ShapeStep[]) : []), step];
+  return { shape: [...outSpatial, ...img.shape.slice(rank)], spacing, affine: mappedAffine(img.affine, rank, scale, offset), meta };
+}
+
+/**
+ * A constant-zero pad (every axis of the volume kept whole inside the new
+ * box) as a lazy view: no voxel moves until the image is materialised, and
+ * a crop of it later reads the source directly (crop-at.ts `cropLazy`
+ * composes the boxes). Undefined where that does not apply (a crop, a
+ * batched image, an image already viewed): the caller pads eagerly.
+ */
+export function padLazy(img: AnyImage, offset: number[], outSpatial: number[], record = true): LazyImage | undefined {
+  if (img.batched) return undefined;
+  const inShape = spatialShape(img);
+  if (inShape.some((n, a) => offset[a] > 0 || offset[a] + outSpatial[a] < n)) return undefined;
+  if (inShape.every((n, a) => n === outSpatial[a] && offset[a] === 0)) return undefined;
+  const lazy = isLazyImage(img) ? img : lazyOf(img);
+  if (lazy.view || lazy.post.length || lazy.reader) return undefined;
+  const step: ShapeStep = { op: 'window', inShape, outShape: outSpatial.slice(), offset: offset.slice() };
+  const view = { size: outSpatial.slice(), starts: [offset.slice()], axes: outSpatial.map((_, a) => ({ from: a, flip: false })) };
+  return { ...lazy, ...regridGeometry(img, outSpatial, inShape.map(() => 1), offset, record ? step : undefined), view };
 }
 
 /**
