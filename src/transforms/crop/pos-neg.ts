@@ -79,9 +79,9 @@ export interface PosNegCropOptions {
 }
 
 /**
- * Draws the crop starts for one call; records them. A label still on disk
- * (a persistent cache's lazy image) is never read: the cached index, which
- * the prefix computed from that very label, answers "is voxel i foreground"
+ * Draws the crop starts for one call; records them. A lazy label (on disk
+ * in a persistent cache, or a view) is not made: the cached index, which the
+ * prefix computed from that very label, answers "is voxel i foreground"
  * (foregroundFromIndices), so the draws are the same, step for step.
  */
 export function drawStarts(label: ChainImage | LazyImage, sample: Sample, o: PosNegCropOptions, ctx: TransformContext): number[][] {
@@ -111,11 +111,17 @@ export function drawStarts(label: ChainImage | LazyImage, sample: Sample, o: Pos
   return starts;
 }
 
-/** The cached index of a stored (disk-backed) label, when the Fast crop has one for it. */
+/**
+ * The cached index of a lazy label (on disk in a persistent cache, or a
+ * view such as a lazy pad), when the Fast crop has one of its shape: the
+ * prefix's last step computed it from this very label's values, so it
+ * answers "is voxel i foreground" without making the label.
+ */
 function cachedIndicesOn(sample: Sample, o: PosNegCropOptions, label: LazyImage): FgBgIndices | undefined {
-  if (!o.fast || !label.reader || label.view || label.pre.length || label.post.length) return undefined;
+  if (!o.fast || label.pre.length || label.post.length) return undefined;
   const ix = sample[fgBgIndicesField(o.labelField)];
-  return isFgBgIndices(ix) && ix.shape.length === spatialShape(label).length && ix.shape.every((n, a) => n === spatialShape(label)[a]) ? ix : undefined;
+  const dims = spatialShape(label);
+  return isFgBgIndices(ix) && ix.shape.length === dims.length && ix.shape.every((n, a) => n === dims[a]) ? ix : undefined;
 }
 
 /**
